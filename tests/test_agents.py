@@ -1,0 +1,119 @@
+"""The Faust agents under Faust's test_context(): no broker, real agent code, sends captured."""
+
+import asyncio
+from unittest.mock import AsyncMock, patch
+
+import pytest
+
+from agents import pipeline
+from schemas.article import parse_raw
+from schemas.validate import validate_deadletter, validate_enriched
+from streams import topics
+
+
+@pytest.fixture
+def sent():
+    """Capture every send of the agents, per topic short name."""
+    captured = {name: [] for name in ("parsed", "partial", "enriched", "deadletter")}
+    patches = []
+    for name, bucket in captured.items():
+        async def send(*, key=None, value=None, partition=None, _bucket=bucket, **kw):
+            _bucket.append({"key": key, "value": value, "partition": partition})
+        patches.append(patch.object(getattr(topics, name), "send", AsyncMock(side_effect=send)))
+    # The join's table writes its changelog to Kafka; here only its in-memory state matters.
+    patches.append(patch.object(type(pipeline.parts_table), "_send_changelog", lambda *a, **k: None))
+    for p in patches:
+        p.start()
+    yield captured
+    for p in patches:
+        p.stop()
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def until(condition, timeout=30.0):
+    """The validate agent parses in a thread after put() returns; wait for its sends."""
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the agent sent nothing in time")
+
+
+def test_validate_parses_once_and_keeps_the_source_partition(sent, seed_bytes):
+    async def go():
+        async with pipeline.validate.test_context() as agent:
+            await agent.put(seed_bytes, partition=3)
+            await until(lambda: sent["parsed"])
+
+    run(go())
+    article = parse_raw(seed_bytes)
+    [parsed] = sent["parsed"]
+    assert parsed["key"] == article.id.encode() and parsed["partition"] == 3
+    assert parsed["value"]["article"]["body_text"] == article.body_text
+    assert parsed["value"]["doc"]["text"] == article.body_text  # the Doc travels as JSON
+    [part] = sent["partial"]
+    assert part["value"]["stage"] == "article" and part["partition"] == 3
+    assert not sent["deadletter"]
+
+
+def test_validate_dead_letters_bad_input_with_its_coordinates(sent):
+    async def go():
+        async with pipeline.validate.test_context() as agent:
+            await agent.put(b'{"body_text": 42}', partition=1)
+
+    run(go())
+    [dead] = sent["deadletter"]
+    record = dead["value"]
+    validate_deadletter(record)
+    assert record["reason"] == "wrong_type"
+    assert record["source"]["partition"] == 1 and dead["partition"] == 1
+    assert not sent["parsed"] and not sent["partial"]
+
+
+def test_stages_and_join_produce_one_valid_enriched_record(sent, seed_bytes):
+    async def go():
+        async with pipeline.validate.test_context() as agent:
+            await agent.put(seed_bytes, partition=2)
+            await until(lambda: sent["parsed"])
+        parsed = sent["parsed"][0]
+        for stage_agent in pipeline.stage_agents.values():
+            async with stage_agent.test_context() as agent:
+                await agent.put(parsed["value"], key=parsed["key"], partition=2)
+        parts = sent["partial"]
+        assert [p["value"]["stage"] for p in parts] == ["article", "entities", "quotes", "sentiment"]
+        async with pipeline.join.test_context() as agent:
+            for p in parts[:-1]:
+                await agent.put(p["value"], key=p["key"], partition=2)
+            assert not sent["enriched"], "the join must wait for every part"
+            await agent.put(parts[-1]["value"], key=parts[-1]["key"], partition=2)
+
+    run(go())
+    [out] = sent["enriched"]
+    assert out["partition"] == 2
+    validate_enriched(out["value"])
+    assert "John Kirby" in {e["name"] for e in out["value"]["entities"]}
+    assert not pipeline.parts_table.data, "parts are forgotten once joined"
+
+
+def test_a_failed_stage_becomes_a_dead_letter(sent):
+    article = parse_raw(b'{"id": "x1", "body_text": "Angela Merkel spoke in Berlin."}').to_dict()
+    ref = {"id": "x1", "instance": "0:7", "source": {"topic": "raw", "partition": 0, "offset": 7}}
+    parts = [{**ref, "stage": "article", "result": article},
+             {**ref, "stage": "entities", "result": []},
+             {**ref, "stage": "quotes", "error": "ValueError: boom"},
+             {**ref, "stage": "sentiment", "result": {"label": "neutral", "score": 0.0, "sentences": [],
+                                                      "entities": {}}}]
+
+    async def go():
+        async with pipeline.join.test_context() as agent:
+            for p in parts:
+                await agent.put(p, key=b"x1", partition=0)
+
+    run(go())
+    assert not sent["enriched"]
+    [dead] = sent["deadletter"]
+    assert dead["value"]["reason"] == "stage_failed" and dead["value"]["stage"] == "quotes"
+    assert dead["value"]["source"]["offset"] == 7
