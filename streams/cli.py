@@ -1,6 +1,7 @@
 """The ``wirestream`` command line."""
 
 import asyncio
+import logging
 import os
 import sys
 
@@ -35,6 +36,8 @@ def resolve(broker: str | None) -> str:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main():
     """wirestream: enrich wire-feed articles on Kafka with entities, quotes and sentiment."""
+    # aiokafka logs every failed connection attempt; the CLI reports the outcome in one line instead.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
 
 def _mount_broker():
@@ -52,6 +55,7 @@ _mount_broker()
 def worker(broker, loglevel):
     """Run the Faust worker with every agent (same as `faust -A agents.pipeline worker`)."""
     os.environ["WIRESTREAM_BROKER"] = resolve(broker)
+    logging.getLogger("aiokafka").setLevel(logging.NOTSET)  # a worker's log wants them
     from faust import Worker
 
     from agents.nlp import load_nlp
