@@ -12,12 +12,20 @@ from collections import Counter, defaultdict
 
 from spacy.tokens import Doc, Span
 
+from agents.nlp import doc_text
+
 # Numeric types (DATE, MONEY, CARDINAL, ...) are not things an article is "about"; leave them out.
 NAMED_LABELS = frozenset(
     {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
 )
 _LEADING_DROP = frozenset({"the"})
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "prof"})
+# words that make "<place> <word>" a newspaper or broadcaster ("Washington Examiner", "Arizona Republic")
+_MASTHEADS = frozenset(
+    "examiner post times journal herald tribune news star chronicle gazette globe telegraph guardian "
+    "observer independent mirror express sun mail standard inquirer register enquirer dispatch review "
+    "bee courant republic citizen sentinel daily free press bulletin courier democrat".split()
+)
 _TRAILING_DROP = frozenset({"'s", "’s", "'", "’"})
 
 
@@ -55,6 +63,14 @@ def _clean(ent: Span) -> Span | None:
     return span
 
 
+def _masthead(span: Span) -> Span | None:
+    """'Washington' + 'Examiner': a place followed by a capitalised masthead word is a news outlet."""
+    doc, end = span.doc, span.end
+    while end < len(doc) and doc[end].lower_ in _MASTHEADS and doc[end].text[:1].isupper():
+        end += 1
+    return doc[span.start : end] if end > span.end and not doc[end - 1].ent_type_ else None
+
+
 def _key(text: str) -> str:
     """Grouping key: case and dots do not matter ("U.S." == "US", "NATO" == "Nato")."""
     return " ".join(text.casefold().replace(".", "").split())
@@ -86,9 +102,25 @@ def _person_canonical(mentions: list[dict]) -> None:
             m["key"], m["display"] = best[1]["key"], best[1]["display"]
 
 
+_last: list = [(None, None, None)]  # one (doc, its ents, result) tuple, replaced whole (thread-safe)
+
+
 def extract_entities(doc: Doc) -> list[dict]:
-    """[{name, label, mentions: [{start, end, text}]}] ordered by first mention; offsets into doc.text."""
-    caps = _caps_lines(doc.text)
+    """[{name, label, mentions: [{start, end, text}]}] ordered by first mention; offsets into doc.text.
+
+    The quote and sentiment stages call this on the same Doc right after the entity stage, so the last
+    result is remembered (keyed on the Doc object and its entities) and handed out as a fresh copy.
+    """
+    ents = tuple((e.start, e.end, e.label) for e in doc.ents)
+    last_doc, last_ents, result = _last[0]
+    if last_doc is not doc or last_ents != ents:
+        result = _extract(doc)
+        _last[0] = (doc, ents, result)
+    return [{**e, "mentions": [dict(m) for m in e["mentions"]]} for e in result]
+
+
+def _extract(doc: Doc) -> list[dict]:
+    caps = _caps_lines(doc_text(doc))
 
     def in_caps(span: Span) -> bool:
         return any(a <= span.start_char and span.end_char <= b for a, b in caps)
@@ -100,14 +132,17 @@ def extract_entities(doc: Doc) -> list[dict]:
         span = _clean(ent)
         if span is None:
             continue
+        label = ent.label_
+        if label in ("GPE", "LOC") and (paper := _masthead(span)) is not None:
+            span, label = paper, "ORG"
         mentions.append(
             {
                 "start": span.start_char,
                 "end": span.end_char,
                 "text": span.text,
-                "label": ent.label_,
+                "label": label,
                 "tokens": [t.lower_ for t in span if not t.is_punct],
-                "shouted": in_caps(span) or (ent.label_ == "PERSON" and _is_caps(span.text)),
+                "shouted": in_caps(span) or (label == "PERSON" and _is_caps(span.text)),
                 "key": _key(span.text),
                 "display": span.text,
             }

@@ -21,7 +21,11 @@ PROFILES = ("fast", "accurate")
 
 
 def profile() -> str:
-    """The quality/speed profile: $WIRESTREAM_PROFILE ("fast", the default, or "accurate")."""
+    """The quality/speed profile: $WIRESTREAM_PROFILE ("fast", the default, or "accurate").
+
+    Both load the same pipeline today: every model that improved quality (the CoNLL-tuned `ner`, the
+    attribution and entity-sentiment classifiers) costs little enough to be on by default, so no
+    slower component has been put behind "accurate" yet. The name is reserved for one."""
     name = os.environ.get("WIRESTREAM_PROFILE", "fast").strip().lower() or "fast"
     if name not in PROFILES:
         raise ValueError(f"WIRESTREAM_PROFILE must be one of {PROFILES}, not {name!r}")
@@ -43,7 +47,7 @@ def _load(name: str) -> Language:
 
     nlp = spacy.load(MODEL)
     if (NER_DIR / "model").exists():
-        nlp.get_pipe("ner").from_disk(NER_DIR)
+        nlp.get_pipe("ner").from_disk(NER_DIR, exclude=["vocab"])
     return nlp
 
 
@@ -76,6 +80,20 @@ def segments(doc: Doc) -> list[Span]:
     return trimmed
 
 
+_last_text: list = [(None, "")]  # one (doc, text) tuple, replaced whole: safe if stages run in threads
+
+
+def doc_text(doc: Doc) -> str:
+    """doc.text, remembered for the last Doc asked about: spaCy rebuilds the string on every access
+    (O(tokens)), which made quote extraction quadratic in the article length."""
+    last = _last_text[0]
+    if last[0] is doc:
+        return last[1]
+    text = doc.text
+    _last_text[0] = (doc, text)
+    return text
+
+
 def span_dict(doc: Doc, start: int, end: int) -> dict:
     """{start, end, text} for a character range of doc.text (offsets into body_text)."""
-    return {"start": start, "end": end, "text": doc.text[start:end]}
+    return {"start": start, "end": end, "text": doc_text(doc)[start:end]}

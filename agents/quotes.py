@@ -3,14 +3,18 @@
 Direct quotes are found from the quote marks in the text (robust to parser errors), then attributed
 through the dependency parse: the cue is the nearest speech verb outside the quote in the sentence(s)
 holding it, the speaker is that verb's subject. A quote without a cue of its own borrows one from a
-"Kirby put it this way:" sentence before it, from a bare "he added." sentence after it, or from the
-neighbouring quote in the same paragraph (the '"A," Kirby said. "B."' pattern) — in that order.
-Such a split quotation becomes one record whose content runs from "A" to "B" (see _join_split).
+"Kirby put it this way:" sentence before it, from a bare "he added." sentence after it, from a dash
+signature ('"..." ― Pamela Padilla'), or from the neighbouring quote in the same paragraph (the
+'"A," Kirby said. "B."' pattern) — in that order. Such a split quotation becomes one record whose
+content runs from "A" to "B" (see _join_split).
 
-Indirect quotes are a speech verb's clausal complement ("X said that ...") and "according to X"; an
-indirect content holding a direct quote is one "mixed" record.
+Indirect quotes are "according to X", asides ("A, X said, B") and any verb whose complement is an
+attribution's content: "X said (that) ...", "X called for ...", "X wants to ...", "X described Y as
+...". Which verb/frame pairs count is decided by a logistic regression trained on PolNeAR train
+(scripts/train_cues.py -> agents/models/attribution.json). An indirect content holding a direct
+quote is one "mixed" record; a content that stops inside a quotation is extended to its end.
 
-Content spans exclude the quote marks (and a trailing comma that belongs to the attribution).
+Direct contents include their quote marks (and a comma inside them), as PolNeAR annotates them.
 A quote with no identifiable speaker is kept with speaker None: we never guess.
 """
 
@@ -19,13 +23,14 @@ from __future__ import annotations
 import bisect
 import functools
 import json
+import math
 import re
 from pathlib import Path
 
 from spacy.tokens import Doc, Span, Token
 
 from agents.entities import extract_entities
-from agents.nlp import segments, span_dict
+from agents.nlp import doc_text, segments, span_dict
 
 INDIRECT_CUES = frozenset(
     "say tell add state claim argue explain note insist warn announce report confirm acknowledge admit "
@@ -34,19 +39,28 @@ INDIRECT_CUES = frozenset(
 CUES = INDIRECT_CUES | frozenset(
     "ask reply respond answer continue recall comment remark observe stress emphasize emphasise concede "
     "complain joke quip recount declare exclaim shout yell whisper muse caution lament boast urge "
-    "agree describe deny point".split()
+    "agree describe deny point demand assure conclude estimate hint imply indicate inform mention post "
+    "propose question reiterate remind signal speculate wonder scold plead counter retort concede".split()
 )
 CUES_PATH = Path(__file__).resolve().parent / "models" / "cues.json"
 CUE_MIN_RATE = 0.5  # a (verb, frame) pair is a cue when at least this share of its PolNeAR uses was one
 CUE_MIN_COUNT = 2
+CLF_PATH = Path(__file__).resolve().parent / "models" / "attribution.json"
+CLF_MIN_P = 0.5
 MIN_CONTENT_WORDS = 2
-REQUIRE_SPEAKER = True
+REQUIRE_SPEAKER = True  # an indirect quote needs a speaker ...
+NO_SPEAKER_MIN_P = 1.01  # ... unless the classifier is at least this sure (a passive "is expected to")
+# direct content includes its quote marks (and the comma inside them), as PolNeAR annotates it
+CONTENT_WITH_MARKS = True
+HELD_ANY = True
 _PAIRS = {"“": "”", '"': '"', "''": "''", "«": "»"}
 _MARK = re.compile(r"''|[“”\"«»]")
 _PERSON_PRONOUNS = frozenset({"he", "she"})
+_DASH_SIG = re.compile(r"[ \t]*([―—–]|--?)[ \t]*")
 _SUBJ = ("nsubj", "nsubjpass")
-# a participle or coordinated cue ("..., he said, adding ...") takes its subject from its head
-_INHERIT_SUBJ = ("conj", "advcl", "xcomp")
+# a participle, coordinated or prepositional cue ("..., he said, adding ...", "before asking") takes its
+# subject from its head
+_INHERIT_SUBJ = ("conj", "advcl", "xcomp", "pcomp", "prep")
 _INVERTED_SUBJ = ("dobj", "attr", "npadvmod")
 
 
@@ -95,11 +109,12 @@ def _content_bounds(text: str, q: dict) -> tuple[int, int]:
 
 def _looks_like_speech(doc: Doc, start: int, end: int, runs_on: bool) -> bool:
     """Tell a quotation from a scare-quoted word or a title ("cuties", "One Hundred Years of Solitude")."""
-    text = doc.text[start:end]
+    text = doc_text(doc)[start:end]
     words = sum(any(c.isalpha() for c in w) for w in text.split())
     if not words:
         return False
-    ends_clause = doc.text[end - 1 : end] in ".?!…:;—-" or doc.text[end : end + 1] == ","
+    full = doc_text(doc)
+    ends_clause = full[end - 1 : end] in ".?!…:;—-" or full[end : end + 1] == ","
     if runs_on or (ends_clause and words >= 3):
         return True
     span = doc.char_span(start, end, alignment_mode="expand")
@@ -162,6 +177,13 @@ class _Resolver:
         self.mentions.sort()
         self.quoted = quoted
 
+    def mention_at(self, char: int) -> tuple[int, int, str] | None:
+        """(start, end, name) of a PERSON/ORG mention starting at char."""
+        for s, e, name, label in self.mentions:
+            if s == char and label in ("PERSON", "ORG"):
+                return s, e, name
+        return None
+
     def entity(self, span: Span, head: Token) -> str | None:
         if head.lower_ in _PERSON_PRONOUNS:
             # nearest preceding PERSON that is not itself inside quoted speech
@@ -208,7 +230,7 @@ def _line_index(text: str):
 
 
 def _speech_quotes(doc: Doc) -> list[dict]:
-    text = doc.text
+    text = doc_text(doc)
     return [q for q in _raw_quotes(text) if _looks_like_speech(doc, *_content_bounds(text, q), q["runs_on"])]
 
 
@@ -219,16 +241,21 @@ def quoted_ranges(doc: Doc) -> list[tuple[int, int]]:
 
 def extract_quotes(doc: Doc) -> list[dict]:
     """[{content, cue, speaker, type}] with char offsets into doc.text, ordered by content start."""
-    text = doc.text
+    text = doc_text(doc)
     raw = _speech_quotes(doc)
     quoted = [(q["open"], q["close"]) for q in raw]
 
+    tok_starts = [t.idx for t in doc]
+    in_quote = bytearray(len(doc))
+    for a, b in quoted:
+        for i in range(bisect.bisect_left(tok_starts, a), bisect.bisect_left(tok_starts, b)):
+            in_quote[i] = 1
+
     def inside_quote(tok: Token) -> bool:
-        return any(a <= tok.idx < b for a, b in quoted)
+        return bool(in_quote[tok.i])
 
     segs = segments(doc)
     seg_starts = [s.start_char for s in segs]
-    tok_starts = [t.idx for t in doc]
     para = _line_index(text)
     resolver = _Resolver(doc, quoted)
 
@@ -241,7 +268,7 @@ def extract_quotes(doc: Doc) -> list[dict]:
 
     records = []
     for q in raw:
-        start, end = _content_bounds(text, q)
+        start, end = (q["open"], q["close"]) if CONTENT_WITH_MARKS else _content_bounds(text, q)
         rec = {"content": span_dict(doc, start, end), "cue": None, "speaker": None, "type": "direct"}
         rec["_q"], rec["_cue_i"] = q, None
         i_open, i_close = seg_index(q["open"]), seg_index(q["close"] - 1)
@@ -288,11 +315,18 @@ def extract_quotes(doc: Doc) -> list[dict]:
             tok, lo, hi = found
             rec["cue"], rec["speaker"] = _attribution(tok, resolver, lo, hi)
             rec["_cue_i"] = tok.i
+        # 4. a dash signature after it: '"..." ― Pamela Padilla'
+        elif (m := _DASH_SIG.match(text, q["close"])) is not None:
+            sig = resolver.mention_at(m.end())
+            if sig is not None:
+                s, e, name = sig
+                rec["cue"] = span_dict(doc, m.start(1), m.end(1))
+                rec["speaker"] = {**span_dict(doc, s, e), "entity": name}
         records.append(rec)
 
     _borrow_attribution(records, text, para)
     records = _join_split(records, doc, para)
-    indirect = _indirect(doc, segs, records, resolver, inside_quote)
+    indirect = _indirect(doc, segs, records, resolver, inside_quote, quoted)
     records = sorted(records + indirect, key=lambda r: r["content"]["start"])
     for r in records:
         del r["_q"], r["_cue_i"]
@@ -399,19 +433,67 @@ def cue_table() -> dict[str, float]:
     return {k: (h + 0.5) / (n + 1) for k, (h, n) in raw.items() if n >= CUE_MIN_COUNT}
 
 
+@functools.cache
+def _classifier() -> dict | None:
+    """Binary logistic regression over candidate_features (agents/models/attribution.json), or None."""
+    if not CLF_PATH.exists():
+        return None
+    return json.loads(CLF_PATH.read_text(encoding="utf-8"))
+
+
+def candidate_features(tok: Token, frame: str, content: Span) -> list[str]:
+    """Features of 'verb tok introduces content through frame' for the attribution classifier."""
+    lemma = tok.lemma_.lower()
+    subj = _subject(tok)
+    if subj is None:
+        kind = "none"
+    elif subj.lower_ in ("he", "she", "they", "i", "we", "you", "it", "who", "that", "which"):
+        kind = subj.lower_
+    else:
+        kind = subj.ent_type_ or subj.pos_
+    n = sum(t.is_alpha for t in content)
+    size = "1" if n <= 2 else "2" if n <= 5 else "3" if n <= 12 else "4" if n <= 25 else "5"
+    fam = frame.split(":")[0]
+    feats = [
+        "bias", f"lf:{lemma} {frame}", f"l:{lemma}", f"f:{frame}", f"subj:{kind}", f"fs:{fam}:{kind}",
+        f"tag:{tok.tag_}", f"dep:{tok.dep_}", f"fd:{fam}:{tok.dep_}", f"len:{size}", f"fl:{fam}:{size}",
+        f"ls:{lemma}:{'none' if subj is None else 'subj'}",
+    ]
+    for c in tok.children:
+        if c.dep_ == "neg":
+            feats.append("neg")
+        elif c.dep_ in ("aux", "auxpass"):
+            feats.append(f"aux:{c.lemma_.lower()}")
+    if any(t.is_quote for t in content):
+        feats.append("quoted")
+    if tok.sent.start == 0 or "\n" not in doc_text(tok.doc)[: tok.idx]:
+        feats.append("headline")
+    return feats
+
+
 def _frame_choice(tok: Token) -> tuple[float, str, Span] | None:
-    """The best-attested content frame of a verb, if its hit rate reaches CUE_MIN_RATE."""
+    """The verb's most likely content frame, if it is likely enough to be an attribution: the
+    classifier's probability (>= CLF_MIN_P) or, without it, the (lemma, frame) hit rate
+    (>= CUE_MIN_RATE)."""
+    clf = _classifier()
     table = cue_table()
     lemma = tok.lemma_.lower()
     best = None
     for frame, span in frames(tok):
-        rate = table.get(f"{lemma} {frame}", 0.0)
-        if rate >= CUE_MIN_RATE and (best is None or rate > best[0]):
-            best = (rate, frame, span)
+        if clf is not None:
+            w = clf["weights"]
+            z = sum(w.get(f, 0.0) for f in candidate_features(tok, frame, _trim(span)))
+            score, floor = 1 / (1 + math.exp(-z)), CLF_MIN_P
+        else:
+            score, floor = table.get(f"{lemma} {frame}", 0.0), CUE_MIN_RATE
+        if score >= floor and (best is None or score > best[0]):
+            best = (score, frame, span)
     return best
 
 
-def _indirect(doc: Doc, segs: list[Span], direct: list[dict], resolver: _Resolver, inside_quote) -> list:
+def _indirect(
+    doc: Doc, segs: list[Span], direct: list[dict], resolver: _Resolver, inside_quote, quoted: list
+) -> list:
     """'X said (that) ...', 'X called for ...', 'X wants to ...' and '... according to X' whose content
     is not just a direct quote.
 
@@ -435,7 +517,9 @@ def _indirect(doc: Doc, segs: list[Span], direct: list[dict], resolver: _Resolve
                     left if n_left >= 4 else right
                 )
                 bounds = (a, b)
+                confident = False
             elif tok.pos_ in ("VERB", "AUX") and (choice := _frame_choice(tok)) is not None:
+                confident = choice[0] >= NO_SPEAKER_MIN_P
                 content = choice[2]
                 bounds = (seg.start, content.start) if tok.i < content.start else (content.end, seg.end)
             else:
@@ -448,12 +532,18 @@ def _indirect(doc: Doc, segs: list[Span], direct: list[dict], resolver: _Resolve
             if sum(t.is_alpha for t in content) < MIN_CONTENT_WORDS or outside <= 1:
                 continue
             cue, speaker = _attribution(tok, resolver, *bounds)
-            if speaker is None and REQUIRE_SPEAKER:
+            if speaker is None and REQUIRE_SPEAKER and not confident:
                 continue
             s, e = content.start_char, content.end_char
+            # a content that ends or starts inside a quotation takes all of it ('... to “keep it quiet.”')
+            for a, b in quoted:
+                if a < e < b:
+                    e = b
+                if a < s < b:
+                    s = a
             held = [r for r in direct if s <= r["_q"]["open"] and r["_q"]["close"] <= e + 1]
             for r in held:
-                if r["_cue_i"] in (None, tok.i):
+                if HELD_ANY or r["_cue_i"] in (None, tok.i):
                     direct.remove(r)
             out.append(
                 {

@@ -25,7 +25,7 @@ from spacy.tokens import Doc, Span
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from agents.entities import extract_entities
-from agents.nlp import segments
+from agents.nlp import doc_text, segments
 
 POSITIVE, NEGATIVE = 0.05, -0.05  # VADER's own recommended thresholds on the compound score
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "sentiment.json"
@@ -65,26 +65,30 @@ def _bucket(x: float, step: float = 0.25) -> int:
     return int(math.floor(x / step + 0.5))
 
 
-def target_features(sent: Span, start: int, end: int, sent_compound: float) -> dict[str, float]:
+def segment_info(sent: Span) -> list[tuple[int, str, float]]:
+    """(token index, lowercase lemma, VADER valence) of the sentence's word tokens, computed once per
+    sentence however many mentions it holds."""
+    lex = analyzer().lexicon
+    return [(t.i, t.lemma_.lower(), lex.get(t.lower_, 0.0)) for t in sent if not (t.is_space or t.is_punct)]
+
+
+def target_features(
+    sent: Span, start: int, end: int, sent_compound: float, info: list | None = None
+) -> dict[str, float]:
     """Sparse features of the mention doc[start:end] (token indices) in its sentence `sent`."""
     doc = sent.doc
     f: dict[str, float] = {"bias": 1.0, "vs": sent_compound, f"vsb:{_bucket(sent_compound)}": 1.0}
-    toks = [t for t in sent if not t.is_space]
-    for t in toks:
-        if start <= t.i < end or t.is_punct:
+    near = far = 0.0
+    for i, lem, v in info if info is not None else segment_info(sent):
+        if start <= i < end:
             continue
-        lem = t.lemma_.lower()
         f[f"s:{lem}"] = 1.0
-        d = t.i - start if t.i < start else t.i - end + 1
+        d = i - start if i < start else i - end + 1
         if abs(d) <= _WINDOW:
             f[f"{'L' if d < 0 else 'R'}:{lem}"] = 1.0
-    # valence near the mention, decaying with distance
-    near = far = 0.0
-    for t in toks:
-        v = _valence(t)
-        if v and not start <= t.i < end:
-            d = max(start - t.i, t.i - end + 1)
-            near += v / (1 + d)
+        if v:
+            # valence near the mention, decaying with distance
+            near += v / (1 + abs(d))
             far += v
     f["near"] = math.tanh(near / 2)
     f["far"] = math.tanh(far / 4)
@@ -116,10 +120,11 @@ def target_features(sent: Span, start: int, end: int, sent_compound: float) -> d
             f[f"vc:{role}:{c.dep_}:{c.lemma_.lower()}"] = 1.0
             f[f"vcv:{role}:{_bucket(sum(_valence(x) for x in c.subtree) / 4, 0.5)}"] = 1.0
     # inside a quotation / speaker of one
-    before = doc.text[sent.start_char : doc[start].idx]
+    text = doc_text(doc)
+    before = text[sent.start_char : doc[start].idx]
     if sum(ch in _QUOTES for ch in before) % 2 == 1:
         f["inquote"] = 1.0
-    if any(ch in _QUOTES for ch in sent.text):
+    if any(ch in _QUOTES for ch in text[sent.start_char : sent.end_char]):
         f[f"hasquote:{role}"] = 1.0
     return f
 
@@ -153,6 +158,7 @@ def analyse_sentiment(doc: Doc) -> dict:
     model = _model()
     entities = {}
     seg_starts = [s.start_char for s in segs]
+    infos: dict[int, list] = {}
     for ent in extract_entities(doc):
         if model is None:
             # each sentence counts once however often it names the entity
@@ -169,7 +175,9 @@ def analyse_sentiment(doc: Doc) -> dict:
             i = _seg_of(seg_starts, segs, m["start"])
             if span is None or i is None:
                 continue
-            feats = target_features(segs[i], span.start, span.end, sentences[i]["score"])
+            if i not in infos:
+                infos[i] = segment_info(segs[i])
+            feats = target_features(segs[i], span.start, span.end, sentences[i]["score"], infos[i])
             probs.append(_predict(feats, model))
         if not probs:
             entities[ent["name"]] = {"label": "neutral", "score": 0.0}

@@ -35,11 +35,16 @@ MAX_BODY_CHARS = 200_000
 MAX_HEADLINE_CHARS = 1_000
 MAX_ID_CHARS = 512
 MAX_JSON_DEPTH = 64
-SOURCE_FORMATS = ("json", "text", "ninjs-1", "ninjs-2", "ninjs-3")
+SOURCE_FORMATS = ("json", "text", "ninjs-1", "ninjs-2", "ninjs-3", "nitf", "rss", "atom")
 REASONS = frozenset(  # every InvalidArticle.reason parse_raw / Article.from_dict can give
     {"payload_too_large", "not_utf8", "invalid_json", "wrong_type", "too_deeply_nested", "missing_body",
      "empty_body", "body_too_large", "headline_too_large", "id_too_large", "unsupported_format",
-     "missing_field"}
+     "missing_field", "invalid_ninjs", "invalid_xml", "empty_feed", "multiple_articles"}
+)
+MAX_METADATA_BYTES = 16_384  # original ninjs fields carried along (Article.ninjs), see _metadata
+# Bulky or body-bearing ninjs members, not carried in Article.ninjs (body_text/headline replace them).
+_NINJS_BULK = frozenset(
+    {"bodies", "headlines", "body_text", "body_html", "body_xhtml", "headline", "associations"}
 )
 
 # Control characters (C0 except tab/LF/CR, DEL, C1) break tokenisers and terminals; drop them.
@@ -76,6 +81,8 @@ class Article:
     uri: str | None
     received_at: str
     source_format: str
+    #: Original ninjs metadata (or ninjs-2-shaped metadata from NITF/feeds) for the ninjs projection.
+    ninjs: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -85,13 +92,14 @@ class Article:
         """Rebuild from :meth:`to_dict` output; optional keys may be absent, unknown keys are ignored."""
         if not isinstance(d, dict):
             raise InvalidArticle("wrong_type", f"article record must be an object, not {type(d).__name__}")
-        optional = {"headline", "language", "uri"}
+        optional = {"headline", "language", "uri", "ninjs"}
         values = {}
         for f in fields(cls):
             if f.name not in d and f.name not in optional:
                 raise InvalidArticle("missing_field", f"article record lacks {f.name!r}")
             value = d.get(f.name)
-            if not (isinstance(value, str) or (value is None and f.name in optional)):
+            wanted = dict if f.name == "ninjs" else str
+            if not (isinstance(value, wanted) or (value is None and f.name in optional)):
                 kind = type(value).__name__
                 raise InvalidArticle("wrong_type", f"article field {f.name!r} has type {kind}")
             values[f.name] = value
@@ -132,7 +140,56 @@ def parse_raw(value: bytes, *, received_at: str | None = None) -> Article:
         raise InvalidArticle("not_utf8", f"invalid UTF-8 at byte {e.start}") from None
     if text.lstrip().startswith(("{", "[")):
         return _from_json(text, stamp)
+    from schemas.xmlformats import looks_like_xml, parse_xml
+
+    if looks_like_xml(text) and (found := parse_xml(text, stamp)) is not None:
+        if len(found) > 1:
+            raise InvalidArticle("multiple_articles", f"payload holds {len(found)} articles (use parse_many)")
+        if isinstance(found[0], InvalidArticle):
+            raise found[0]
+        return found[0]
     return _from_text(text, stamp)
+
+
+def parse_many(value: bytes, *, received_at: str | None = None) -> list[Article | InvalidArticle]:
+    """Every article in one payload: a feed's entries, a JSON array's or JSON lines' items, else one.
+
+    A payload that is unusable as a whole raises :class:`InvalidArticle`; an unusable item inside a
+    usable payload comes back in the list as an :class:`InvalidArticle`, in its place.
+    """
+    stamp = format_timestamp(received_at) if received_at is not None else utc_now()
+    if isinstance(value, bytes | bytearray | memoryview) and len(value) <= MAX_PAYLOAD_BYTES:
+        try:
+            text = bytes(value).decode("utf-8-sig").strip()
+        except UnicodeDecodeError:
+            text = ""
+        if text.startswith("["):
+            try:
+                items = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                items = None
+            if isinstance(items, list) and items:
+                return [_one(orjson.dumps(i), stamp) if isinstance(i, dict) else
+                        InvalidArticle("wrong_type", f"array item must be an object, not {type(i).__name__}")
+                        for i in items]
+        lines = [line for line in text.split("\n") if line.strip()]
+        if len(lines) > 1 and all(line.lstrip().startswith("{") for line in lines):  # JSON lines
+            try:
+                orjson.loads(text)
+            except orjson.JSONDecodeError:
+                return [_one(line.encode(), stamp) for line in lines]
+        from schemas.xmlformats import looks_like_xml, parse_xml
+
+        if looks_like_xml(text) and (found := parse_xml(text, stamp)) is not None:
+            return found
+    return [parse_raw(value, received_at=stamp)]
+
+
+def _one(value: bytes, stamp: str) -> Article | InvalidArticle:
+    try:
+        return parse_raw(value, received_at=stamp)
+    except InvalidArticle as exc:
+        return exc
 
 
 def _from_text(text: str, stamp: str) -> Article:
@@ -157,6 +214,11 @@ def _from_json(text: str, stamp: str) -> Article:
     if _too_deep(d):
         raise InvalidArticle("too_deeply_nested", f"JSON nests deeper than {MAX_JSON_DEPTH}")
     fmt = _detect_format(d)
+    if fmt.startswith("ninjs-"):
+        from schemas.ninjs_schema import ninjs_error
+
+        if problem := ninjs_error(d, fmt[-1]):
+            raise InvalidArticle("invalid_ninjs", problem)
     if fmt in ("ninjs-2", "ninjs-3"):
         headline = _clean_headline(_pick_headline(d.get("headlines")))
         body = _check_body(_pick_body(d.get("bodies")), "ninjs item has no bodies")
@@ -180,7 +242,15 @@ def _from_json(text: str, stamp: str) -> Article:
     if len(art_id) > MAX_ID_CHARS:
         raise InvalidArticle("id_too_large", f"id is {len(art_id)} chars (max {MAX_ID_CHARS})")
     language = (_clean(language).strip() or None) if language is not None else None
-    return Article(art_id, headline, body, language, uri, stamp, fmt)
+    return Article(art_id, headline, body, language, uri, stamp, fmt, _metadata(d) if fmt != "json" else None)
+
+
+def _metadata(item: dict) -> dict:
+    """The ninjs item without its bodies; the largest members go first if it is still over the budget."""
+    meta = {k: v for k, v in item.items() if k not in _NINJS_BULK}
+    while meta and len(orjson.dumps(meta)) > MAX_METADATA_BYTES:
+        del meta[max(meta, key=lambda k: len(orjson.dumps(meta[k])))]
+    return meta
 
 
 def _too_deep(obj) -> bool:

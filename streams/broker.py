@@ -1,11 +1,14 @@
 """Local single-node Apache Kafka broker (KRaft, combined broker+controller) without Docker.
 
-The broker's jars come from Maven Central: ``streams/kafka/pom.xml`` is resolved once with
-``mvn dependency:copy-dependencies`` into ``<jar cache>/libs-<version>`` (Maven's own ``~/.m2`` cache is
-reused), storage is formatted once under ``<home>/broker/data`` (topics survive stop/start) and the JVM
-runs detached in its own session, logging to ``<home>/broker/broker.log``. ``<home>/broker/state.json``
+The broker's jars come from Maven Central (streams/broker_jvm.py): ``streams/kafka/pom.xml`` is resolved
+once with ``mvn dependency:copy-dependencies`` into ``<jar cache>/libs-<version>`` (Maven's own ``~/.m2``
+cache is reused), storage is formatted once under ``<home>/broker/data`` (topics survive stop/start) and the
+JVM runs detached in its own session, logging to ``<home>/broker/broker.log``. ``<home>/broker/state.json``
 records ``pid``, ``bootstrap``, ``controller``, ``version`` and ``started_at`` so that other commands can
 find the running broker (:func:`local_bootstrap`).
+
+``start(secure=True)`` adds a SASL_SSL listener (streams/broker_security.py); a multi-node cluster for failure
+tests is streams/broker_cluster.py, which reuses this module's process helpers.
 
 Environment:
   WIRESTREAM_HOME          state directory (default ``~/.wirestream``)
@@ -22,13 +25,10 @@ import asyncio
 import base64
 import concurrent.futures
 import contextlib
-import fcntl
-import hashlib
 import json
 import os
 import re
 import shlex
-import shutil
 import signal
 import socket
 import subprocess
@@ -36,23 +36,38 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 
 import psutil
 
+from streams.broker_jvm import (  # noqa: F401 - re-exported: streams.broker is the public face
+    _KAFKA_DIR,
+    FAST_START,
+    JAVA_INSTALL_HINT,
+    KAFKA_VERSION,
+    MIN_JAVA,
+    MVN_TIMEOUT,
+    BrokerError,
+    Echo,
+    _classpath,
+    _fast_start_opts,
+    _file_lock,
+    _hotspot,
+    _java_info,
+    _libs_marker,
+    _logging_profile,
+    ensure_jars,
+    find_java,
+    jar_cache_dir,
+    kafka_version,
+)
 from streams.config import home
-
-KAFKA_VERSION = "4.1.1"
-"""Kafka version run by default. 3.9.1 also works (the pom's ``reload4j`` profile is picked for 3.x)."""
 
 HEAP = "512m"
 DEFAULT_PORT = 9092
-MIN_JAVA = 17
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 POLL_INTERVAL = 0.2
-MVN_TIMEOUT = 1800.0
 
 JVM_OPTS: list[str] = [
     f"-Xms{HEAP}",
@@ -66,273 +81,25 @@ JVM_OPTS: list[str] = [
 ]
 """JVM options of the broker; ``$WIRESTREAM_BROKER_JVM_OPTS`` (shell-split) is appended."""
 
-FAST_START = True
-"""HotSpot only: C1-only JIT (``-XX:TieredStopAtLevel=1``) plus an application class-data-sharing archive
-(AppCDS, dumped when the first broker exits, kept next to the jars). On a 2-CPU machine this takes a cold
-start from ~11 s to ~3 s; C1 code is slower at peak, which does not matter for a development broker.
-``WIRESTREAM_BROKER_FAST_START=0`` turns both off."""
-
 NODE_ID = 1
 NO_BROKER_MESSAGE = (
     "no Kafka broker: pass --broker kafka://host:port, set WIRESTREAM_BROKER, "
     "or run `wirestream broker start`"
 )
-JAVA_INSTALL_HINT = "install OpenJDK 17: apt-get install openjdk-17-jre-headless"
 
-_KAFKA_DIR = Path(__file__).resolve().parent / "kafka"
 _STATE_FILE = "state.json"
 _PORTS_FILE = "ports.json"
-_COMPLETE_MARKER = ".complete.json"
 _FORMAT_RECORD = "wirestream-format.json"
 
 # Broker processes spawned by this Python process (so stop() can reap them: no zombies, no ResourceWarning).
 _CHILDREN: dict[int, subprocess.Popen] = {}
 
-Echo = Callable[[str], None]
-
-
-class BrokerError(RuntimeError):
-    """Something about the local broker is wrong; the message is one line: what is wrong + what to do."""
-
 
 # --------------------------------------------------------------------------------------------- paths
 
 
-def jar_cache_dir() -> Path:
-    """Directory holding ``libs-<version>``: ``$WIRESTREAM_KAFKA_CACHE`` or ``<home>/kafka``."""
-    value = os.environ.get("WIRESTREAM_KAFKA_CACHE")
-    return Path(value).expanduser().absolute() if value else home() / "kafka"
-
-
-def kafka_version() -> str:
-    return os.environ.get("WIRESTREAM_KAFKA_VERSION") or KAFKA_VERSION
-
-
-def _major(version: str) -> int:
-    try:
-        return int(version.split(".")[0])
-    except ValueError as exc:
-        raise BrokerError(f"invalid Kafka version {version!r}: use e.g. {KAFKA_VERSION}") from exc
-
-
-def _logging_profile(version: str) -> str:
-    return "log4j2" if _major(version) >= 4 else "reload4j"
-
-
 def _broker_dir(base: Path | None) -> Path:
     return (Path(base).expanduser().absolute() if base is not None else home()) / "broker"
-
-
-# ---------------------------------------------------------------------------------------------- java
-
-
-def find_java() -> str:
-    """Path of a ``java`` >= 17 (``$JAVA_HOME/bin/java`` first, then PATH); BrokerError otherwise."""
-    java = None
-    java_home = os.environ.get("JAVA_HOME")
-    if java_home:
-        candidate = Path(java_home) / "bin" / "java"
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            java = str(candidate)
-    java = java or shutil.which("java")
-    if not java:
-        raise BrokerError(f"no `java` found on PATH (Kafka needs Java {MIN_JAVA}+): {JAVA_INSTALL_HINT}")
-    major = _java_info(java)[0]
-    if major < MIN_JAVA:
-        raise BrokerError(f"{java} is Java {major}, Kafka needs Java {MIN_JAVA}+: {JAVA_INSTALL_HINT}")
-    return java
-
-
-@cache
-def _java_info(java: str) -> tuple[int, str]:
-    """(major version, full ``java -version`` output) of ``java``."""
-    try:
-        proc = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise BrokerError(f"cannot run `{java} -version` ({exc}): {JAVA_INSTALL_HINT}") from exc
-    text = proc.stderr + proc.stdout
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', text)
-    if not match:
-        raise BrokerError(f"cannot tell the Java version of {java}: {JAVA_INSTALL_HINT}")
-    major = int(match.group(1))
-    if major == 1 and match.group(2):  # "1.8.0_392" style
-        major = int(match.group(2))
-    return major, text
-
-
-# ---------------------------------------------------------------------------------------------- jars
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as fh:  # noqa: SIM115 - held for the duration of the lock
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _pom_fingerprint(version: str, profile: str) -> str:
-    digest = hashlib.sha256((_KAFKA_DIR / "pom.xml").read_bytes())
-    digest.update(f"\0{version}\0{profile}".encode())
-    return digest.hexdigest()
-
-
-def _libs_marker(libs: Path) -> dict:
-    try:
-        marker = json.loads((libs / _COMPLETE_MARKER).read_text())
-    except (OSError, ValueError):
-        return {}
-    return marker if isinstance(marker, dict) else {}
-
-
-def _libs_complete(libs: Path, fingerprint: str) -> bool:
-    marker = _libs_marker(libs)
-    if marker.get("fingerprint") != fingerprint or not marker.get("jars"):
-        return False
-    return all((libs / name).is_file() and (libs / name).stat().st_size > 0 for name in marker["jars"])
-
-
-def _classpath(libs: Path) -> str:
-    """Explicit, sorted class path of ``libs`` (deterministic, as the CDS archive requires)."""
-    jars = _libs_marker(libs).get("jars") or sorted(p.name for p in libs.glob("*.jar"))
-    return os.pathsep.join(str(libs / name) for name in jars)
-
-
-def _mvn_error_line(log_text: str) -> str:
-    boring = ("-> [Help", "Re-run Maven", "To see the full stack", "For more information about",
-              "[Help 1]", "After correcting the problems")
-    for line in log_text.splitlines():
-        line = re.sub(r"\x1b\[[0-9;]*m", "", line).strip()
-        if line.startswith("[ERROR]"):
-            text = line[len("[ERROR]"):].strip()
-            if text and not any(text.startswith(b) for b in boring):
-                return text[:400]
-    lines = [ln.strip() for ln in log_text.splitlines() if ln.strip()]
-    return lines[-1][:400] if lines else "no output"
-
-
-def ensure_jars(
-    version: str | None = None, *, cache_dir: Path | None = None, echo: Echo | None = None
-) -> Path:
-    """Return ``<cache>/libs-<version>`` holding the broker's runtime class path, running Maven if needed.
-
-    Maven is skipped entirely when the directory is complete (all jars of the last successful resolution
-    present and the pom unchanged). Resolution goes to a temporary directory that replaces the old one only
-    on success; a lock keeps concurrent starts from resolving twice.
-    """
-    version = version or kafka_version()
-    profile = _logging_profile(version)
-    cache_dir = cache_dir if cache_dir is not None else jar_cache_dir()
-    libs = cache_dir / f"libs-{version}"
-    fingerprint = _pom_fingerprint(version, profile)
-    if _libs_complete(libs, fingerprint):
-        return libs
-    with _file_lock(cache_dir / f".lock-{version}"):
-        if _libs_complete(libs, fingerprint):
-            return libs
-        java = find_java()
-        mvn = shutil.which("mvn")
-        if not mvn:
-            raise BrokerError(
-                "Maven (`mvn`) not found on PATH; it is needed once to download the Kafka jars: "
-                "apt-get install maven"
-            )
-        work = cache_dir / f"build-{version}"
-        tmp_libs = cache_dir / f"libs-{version}.tmp"
-        shutil.rmtree(tmp_libs, ignore_errors=True)
-        work.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(_KAFKA_DIR / "pom.xml", work / "pom.xml")
-        log_path = cache_dir / f"mvn-{version}.log"
-        cmd = [
-            mvn, "-B", "-ntp", "-Dstyle.color=never", "-f", str(work / "pom.xml"),
-            f"-Dkafka.version={version}", f"-P{profile}",
-            "dependency:copy-dependencies", "-DincludeScope=runtime", f"-DoutputDirectory={tmp_libs}",
-        ]
-        env = dict(os.environ)
-        env.setdefault("JAVA_HOME", str(Path(java).resolve().parent.parent))
-        if echo:
-            echo(f"resolving Kafka {version} jars with Maven (once; about a minute on a cold ~/.m2) ...")
-        with open(log_path, "w") as log:
-            try:
-                proc = subprocess.run(cmd, cwd=work, stdout=log, stderr=subprocess.STDOUT,
-                                      stdin=subprocess.DEVNULL, env=env, timeout=MVN_TIMEOUT)
-                rc = proc.returncode
-            except subprocess.TimeoutExpired:
-                rc = None
-            except OSError as exc:
-                raise BrokerError(f"cannot run {mvn} ({exc}): check the Maven installation") from exc
-        if rc != 0:
-            shutil.rmtree(tmp_libs, ignore_errors=True)
-            if rc is None:
-                what = f"timed out after {MVN_TIMEOUT:.0f} s"
-            else:
-                what = _mvn_error_line(log_path.read_text(errors="replace"))
-            raise BrokerError(
-                f"Maven could not resolve the Kafka {version} jars: {what} "
-                f"(full log: {log_path}; check access to Maven Central, then retry)"
-            )
-        jars = sorted(p.name for p in tmp_libs.glob("*.jar")) if tmp_libs.is_dir() else []
-        if not any(name.startswith("kafka_2.13-") for name in jars):
-            raise BrokerError(f"Maven succeeded but no kafka_2.13 jar is in {tmp_libs}: see {log_path}")
-        (tmp_libs / _COMPLETE_MARKER).write_text(
-            json.dumps({"version": version, "profile": profile, "fingerprint": fingerprint, "jars": jars})
-        )
-        old = cache_dir / f"libs-{version}.old"
-        shutil.rmtree(old, ignore_errors=True)
-        if libs.exists():
-            libs.rename(old)
-        tmp_libs.rename(libs)
-        shutil.rmtree(old, ignore_errors=True)
-        return libs
-
-
-# ------------------------------------------------------------------------------------- fast start
-
-
-def _hotspot(java: str) -> bool:
-    text = _java_info(java)[1]
-    return "Server VM" in text and "OpenJ9" not in text
-
-
-def _fast_start_opts(java: str, libs: Path, classpath: str, version: str) -> list[str]:
-    """C1-only JIT + AppCDS options for HotSpot JVMs (see :data:`FAST_START`); [] elsewhere."""
-    if not FAST_START or os.environ.get("WIRESTREAM_BROKER_FAST_START", "1").strip() in ("0", "false", "no"):
-        return []
-    if not _hotspot(java):
-        return []
-    version_text = _java_info(java)[1]
-    opts = ["-XX:TieredStopAtLevel=1", "-Xlog:cds*=off", "-Xlog:class+path=off"]
-    key = hashlib.sha256(
-        "\0".join([java, version_text, classpath, _libs_marker(libs).get("fingerprint", "")]).encode()
-    ).hexdigest()[:16]
-    cds_dir = libs.parent / "cds"
-    archive = cds_dir / f"kafka-{version}-{key}.jsa"
-    if archive.is_file():
-        return [*opts, f"-XX:SharedArchiveFile={archive}"]
-    cds_dir.mkdir(parents=True, exist_ok=True)
-    # A previous broker dumped an archive when it exited: adopt it if the JVM accepts it (-Xshare:on fails on
-    # a truncated or mismatching archive instead of silently ignoring or crashing on it).
-    for dump in sorted(cds_dir.glob(f"{archive.name}.*.tmp")):
-        try:
-            ok = subprocess.run(
-                [java, f"-XX:SharedArchiveFile={dump}", "-Xshare:on", f"-XX:ErrorFile={cds_dir}/hs_err.log",
-                 "-cp", classpath, "-version"],
-                cwd=cds_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60,
-            ).returncode == 0
-        except (OSError, subprocess.TimeoutExpired):
-            ok = False
-        if ok:
-            dump.replace(archive)
-            for stale in cds_dir.glob(f"kafka-{version}-*.jsa"):
-                if stale != archive:
-                    stale.unlink(missing_ok=True)
-            return [*opts, f"-XX:SharedArchiveFile={archive}"]
-        dump.unlink(missing_ok=True)
-        (cds_dir / "hs_err.log").unlink(missing_ok=True)
-    return [*opts, f"-XX:ArchiveClassesAtExit={cds_dir / f'{archive.name}.{uuid.uuid4().hex[:8]}.tmp'}"]
 
 
 # --------------------------------------------------------------------------------------------- ports
@@ -382,6 +149,20 @@ def _choose_ports(bdir: Path, forced: int | None) -> tuple[int, int]:
     return port, ctrl or free_port(exclude=(port,))
 
 
+def _previous_ports(bdir: Path) -> dict:
+    with contextlib.suppress(OSError, ValueError):
+        previous = json.loads((bdir / _PORTS_FILE).read_text())
+        return previous if isinstance(previous, dict) else {}
+    return {}
+
+
+def _choose_secure_port(bdir: Path, taken: tuple[int, ...]) -> int:
+    previous = _previous_ports(bdir).get("secure")
+    if isinstance(previous, int) and previous not in taken and _port_free(previous):
+        return previous
+    return free_port(exclude=taken)
+
+
 def _port_answers(bootstrap: str, timeout: float = 0.5) -> bool:
     host, _, port = bootstrap.rpartition(":")
     try:
@@ -394,7 +175,8 @@ def _port_answers(bootstrap: str, timeout: float = 0.5) -> bool:
 # ------------------------------------------------------------------------------------ broker config
 
 
-def _server_properties(data_dir: Path, port: int, ctrl: int) -> str:
+def _server_properties(data_dir: Path, port: int, ctrl: int, overrides: dict | None = None) -> str:
+    """server.properties of a single combined node; ``overrides`` adds entries (a None value drops one)."""
     props = {
         "process.roles": "broker,controller",
         "node.id": str(NODE_ID),
@@ -418,6 +200,11 @@ def _server_properties(data_dir: Path, port: int, ctrl: int) -> str:
         "num.partitions": "4",
         "auto.create.topics.enable": "true",
     }
+    for key, value in (overrides or {}).items():
+        if value is None:
+            props.pop(key, None)
+        else:
+            props[key] = value
     lines = ["# written by `wirestream broker start`; rewritten on every start"]
     lines += [f"{key}={value}" for key, value in props.items()]
     return "\n".join(lines) + "\n"
@@ -452,8 +239,12 @@ def _version_tuple(version: str) -> tuple[int, ...]:
 
 
 def _format_storage(
-    java: str, libs: Path, log_opt: str, props: Path, data_dir: Path, version: str, echo: Echo | None
+    java: str, libs: Path, log_opt: str, props: Path, data_dir: Path, version: str, echo: Echo | None,
+    *, quorum_args: tuple[str, ...] = ("--standalone",), cluster_id: str | None = None,
+    extra_args: tuple[str, ...] = (), record_extra: dict | None = None,
 ) -> None:
+    """Format ``data_dir`` once. ``quorum_args``: ``--standalone`` for one node, () with static voters;
+    ``extra_args`` e.g. ``--add-scram`` (never logged: format.log gets the tool's output only)."""
     record = data_dir / _FORMAT_RECORD
     if (data_dir / "meta.properties").is_file():
         with contextlib.suppress(OSError, ValueError, AttributeError):
@@ -470,7 +261,8 @@ def _format_storage(
     log_path = props.parent / "format.log"
     fast = ["-XX:TieredStopAtLevel=1"] if _hotspot(java) else []
     cmd = [java, "-Xmx256m", *fast, log_opt, "-cp", _classpath(libs), "kafka.tools.StorageTool", "format",
-           "-t", _cluster_id(), "-c", str(props), "--standalone", "--ignore-formatted"]
+           "-t", cluster_id or _cluster_id(), "-c", str(props), *quorum_args, *extra_args,
+           "--ignore-formatted"]
     with open(log_path, "w") as log:
         proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                               timeout=300)
@@ -480,7 +272,14 @@ def _format_storage(
             f"formatting Kafka storage failed: {line} (full log: {log_path}; "
             f"remove {data_dir} to start from scratch)"
         )
-    record.write_text(json.dumps({"kafka_version": version}) + "\n")
+    record.write_text(json.dumps({"kafka_version": version, **(record_extra or {})}) + "\n")
+
+
+def _format_record(data_dir: Path) -> dict:
+    with contextlib.suppress(OSError, ValueError):
+        record = json.loads((data_dir / _FORMAT_RECORD).read_text())
+        return record if isinstance(record, dict) else {}
+    return {}
 
 
 # ------------------------------------------------------------------------------------------ process
@@ -650,20 +449,25 @@ def _run_sync(coro_factory: Callable[[], object]):
 
 
 def wait_ready(bootstrap: str, timeout: float = START_TIMEOUT, *, pid: int | None = None,
-               log_path: Path | None = None) -> None:
-    """Block until ``bootstrap`` answers a real Kafka Metadata request listing at least one broker.
+               log_path: Path | None = None, brokers: int = 1,
+               watch: list[tuple[int, Path]] | None = None) -> None:
+    """Block until ``bootstrap`` answers a real Kafka Metadata request listing at least ``brokers`` brokers.
 
-    Polls every 0.2 s. With ``pid``, fails fast (BrokerError naming ``log_path``) if that process exits.
+    Polls every 0.2 s. With ``pid`` (or several ``watch`` pairs of pid and log), fails fast (BrokerError
+    naming the log) if that process exits.
     """
+    watched = [(pid, log_path)] if pid is not None else []
+    watched += watch or []
+
     async def poll() -> None:
         deadline = time.monotonic() + timeout
         last = "no answer yet"
         while True:
-            if pid is not None:
-                rc = _exit_code(pid)
+            for wpid, wlog in watched:
+                rc = _exit_code(wpid)
                 if rc is not None:
-                    where = f"full log: {log_path}" if log_path else "see the broker log"
-                    line = _log_error_line(log_path) if log_path else "?"
+                    where = f"full log: {wlog}" if wlog else "see the broker log"
+                    line = _log_error_line(wlog) if wlog else "?"
                     code = f" (exit code {rc})" if rc not in (None, -1) else ""
                     raise BrokerError(f"Kafka broker exited during startup{code}: {line}; {where}")
             remaining = deadline - time.monotonic()
@@ -671,9 +475,12 @@ def wait_ready(bootstrap: str, timeout: float = START_TIMEOUT, *, pid: int | Non
                 raise TimeoutError(last)
             try:
                 if _port_answers(bootstrap.split(",")[0], timeout=min(0.5, remaining)):
-                    await _metadata_probe(bootstrap, request_timeout=max(0.5, min(5.0, remaining)))
-                    return
-                last = "connection refused"
+                    seen = await _metadata_probe(bootstrap, request_timeout=max(0.5, min(5.0, remaining)))
+                    if seen >= brokers:
+                        return
+                    last = f"metadata lists {seen} of {brokers} brokers"
+                else:
+                    last = "connection refused"
             except (ConnectionError, OSError) as exc:
                 last = str(exc) or type(exc).__name__
             await asyncio.sleep(POLL_INTERVAL)
@@ -691,14 +498,41 @@ def wait_ready(bootstrap: str, timeout: float = START_TIMEOUT, *, pid: int | Non
 # -------------------------------------------------------------------------------------- public API
 
 
+def _spawn(java: str, libs: Path, version: str, log_opt: str, bdir: Path, props: Path,
+           log_path: Path) -> subprocess.Popen:
+    """Launch one Kafka JVM for ``props`` detached in its own session, logging to ``log_path``."""
+    if log_path.exists():
+        log_path.replace(log_path.with_name(log_path.name + ".1"))
+    classpath = _classpath(libs)
+    extra = shlex.split(os.environ.get("WIRESTREAM_BROKER_JVM_OPTS", ""))
+    cmd = [java, *JVM_OPTS, *_fast_start_opts(java, libs, classpath, version), *extra, log_opt,
+           f"-Dkafka.logs.dir={bdir}", "-cp", classpath, "kafka.Kafka", str(props)]
+    with open(log_path, "ab") as log:
+        child = subprocess.Popen(cmd, cwd=bdir, stdin=subprocess.DEVNULL, stdout=log,
+                                 stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+    _CHILDREN[child.pid] = child
+    return child
+
+
+def _write_props(props: Path, text: str) -> None:
+    """server.properties is 0600: with ``--secure`` it holds PLAIN's password list."""
+    props.unlink(missing_ok=True)
+    fd = os.open(props, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+
+
 def start(timeout: float = START_TIMEOUT, *, home: Path | None = None, port: int | None = None,
-          version: str | None = None, echo: Echo | None = None) -> str:
+          version: str | None = None, echo: Echo | None = None, secure: bool = False) -> str:
     """Start the local broker (idempotent) and return its bootstrap address ``127.0.0.1:<port>``.
 
     Returns only once the broker answers a Metadata request. If this home's broker already runs, returns
     its address (after checking it answers). ``port`` (default ``$WIRESTREAM_BROKER_PORT``) forces the
-    broker port; otherwise the previous port, then 9092, then a free one is used.
+    broker port; otherwise the previous port, then 9092, then a free one is used. ``secure`` adds a
+    SASL_SSL listener (see streams/broker_security.py); its address is ``status()["secure_bootstrap"]``.
     """
+    from streams import broker_security as sec
+
     bdir = _broker_dir(home)
     bdir.mkdir(parents=True, exist_ok=True)
     props = bdir / "server.properties"
@@ -711,6 +545,9 @@ def start(timeout: float = START_TIMEOUT, *, home: Path | None = None, port: int
             if not bootstrap:
                 raise BrokerError(f"a broker (pid {pid}) runs from {bdir} but its address is unknown: "
                                   "run `wirestream broker stop` and start again")
+            if secure and not state.get("secure_bootstrap"):
+                raise BrokerError(f"the broker (pid {pid}) runs without --secure: run "
+                                  "`wirestream broker stop`, then `wirestream broker start --secure`")
             wait_ready(bootstrap, timeout, pid=pid, log_path=log_path)
             return bootstrap
 
@@ -726,24 +563,31 @@ def start(timeout: float = START_TIMEOUT, *, home: Path | None = None, port: int
                     "set it to e.g. 9092 or unset it"
                 ) from None
         broker_port, ctrl_port = _choose_ports(bdir, port)
+        ports = {"port": broker_port, "controller": ctrl_port}
         data_dir = bdir / "data"
-        props.write_text(_server_properties(data_dir, broker_port, ctrl_port))
-        (bdir / _PORTS_FILE).write_text(json.dumps({"port": broker_port, "controller": ctrl_port}) + "\n")
+        # SCRAM credentials can only be written into a fresh KRaft store, so every store gets them; the
+        # listener that accepts them exists only with --secure.
+        password = sec.ensure_password(bdir)
+        overrides, secure_state = None, {}
+        if secure:
+            if (data_dir / "meta.properties").is_file():
+                sec.check_store(bdir, data_dir, _format_record(data_dir), password)
+            ports["secure"] = _choose_secure_port(bdir, (broker_port, ctrl_port))
+            ca_path, keystore = sec.ensure_tls(bdir)
+            overrides = sec.server_overrides(broker_port, ports["secure"], ctrl_port, keystore, password)
+            env_path = sec.write_client_env(bdir, f"127.0.0.1:{ports['secure']}", ca_path)
+            secure_state = sec.state_entries(bdir, ports["secure"], ca_path, env_path)
+        _write_props(props, _server_properties(data_dir, broker_port, ctrl_port, overrides))
+        (bdir / _PORTS_FILE).write_text(json.dumps({**_previous_ports(bdir), **ports}) + "\n")
         log_opt = _logging_jvm_opt(version, bdir)
-        _format_storage(java, libs, log_opt, props, data_dir, version, echo)
+        _format_storage(java, libs, log_opt, props, data_dir, version, echo,
+                        extra_args=tuple(sec.scram_format_args(password)),
+                        record_extra={"scram_user": sec.SCRAM_USER,
+                                      "password_sha256": sec.fingerprint(password)})
 
-        if log_path.exists():
-            log_path.replace(bdir / "broker.log.1")
-        classpath = _classpath(libs)
-        extra = shlex.split(os.environ.get("WIRESTREAM_BROKER_JVM_OPTS", ""))
-        cmd = [java, *JVM_OPTS, *_fast_start_opts(java, libs, classpath, version), *extra, log_opt,
-               f"-Dkafka.logs.dir={bdir}", "-cp", classpath, "kafka.Kafka", str(props)]
         if echo:
             echo(f"starting Kafka {version} broker on 127.0.0.1:{broker_port} (log: {log_path}) ...")
-        with open(log_path, "ab") as log:
-            child = subprocess.Popen(cmd, cwd=bdir, stdin=subprocess.DEVNULL, stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
-        _CHILDREN[child.pid] = child
+        child = _spawn(java, libs, version, log_opt, bdir, props, log_path)
         bootstrap = f"127.0.0.1:{broker_port}"
         state = {
             "pid": child.pid,
@@ -753,6 +597,7 @@ def start(timeout: float = START_TIMEOUT, *, home: Path | None = None, port: int
             "started_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
             "log": str(log_path),
             "data_dir": str(data_dir),
+            **secure_state,
         }
         _write_state(bdir, state)
         try:
@@ -767,7 +612,7 @@ def start(timeout: float = START_TIMEOUT, *, home: Path | None = None, port: int
 
 def _bootstrap_from_props(props: Path) -> str | None:
     with contextlib.suppress(OSError):
-        match = re.search(r"^advertised\.listeners=PLAINTEXT://(\S+)$", props.read_text(), re.M)
+        match = re.search(r"^advertised\.listeners=PLAINTEXT://([^,\s]+)", props.read_text(), re.M)
         if match:
             return match.group(1)
     return None
@@ -806,16 +651,27 @@ def status(*, home: Path | None = None) -> dict | None:
 
 
 def local_bootstrap(*, home: Path | None = None) -> str | None:
-    """``"127.0.0.1:<port>"`` of the running local broker if its process is alive and its port answers."""
+    """``"127.0.0.1:<port>"`` of the running local broker if its process is alive and its port answers.
+
+    Its SASL_SSL address when WIRESTREAM_SECURITY_PROTOCOL=SASL_SSL and it runs with ``--secure``; the local
+    cluster's bootstrap list (``wirestream broker start --nodes 3``) when no single broker runs.
+    """
     state = status(home=home)
     if not state or not state.get("bootstrap"):
-        return None
-    return state["bootstrap"] if _port_answers(state["bootstrap"]) else None
+        from streams import broker_cluster
+
+        cluster = broker_cluster.status(home=home)
+        live = [n["bootstrap"] for n in (cluster or {}).get("nodes", []) if n.get("pid")]
+        return ",".join(live) if live and any(_port_answers(b) for b in live) else None
+    key = "bootstrap"
+    if os.environ.get("WIRESTREAM_SECURITY_PROTOCOL", "").strip().upper() == "SASL_SSL":
+        key = "secure_bootstrap" if state.get("secure_bootstrap") else key
+    return state[key] if _port_answers(state[key]) else None
 
 
 @contextlib.contextmanager
 def local_broker(home: Path | None = None, *, port: int | None = None,
-                 timeout: float = START_TIMEOUT) -> Iterator[str]:
+                 timeout: float = START_TIMEOUT, secure: bool = False) -> Iterator[str]:
     """Start (or reuse) the local broker of ``home`` and yield its bootstrap address.
 
     On exit the broker is stopped only if this context started it, so a session fixture can share a broker
@@ -823,7 +679,7 @@ def local_broker(home: Path | None = None, *, port: int | None = None,
     cache (e.g. ``~/.wirestream/kafka``) so Maven does not run again.
     """
     already = status(home=home) is not None
-    bootstrap = start(timeout, home=home, port=port)
+    bootstrap = start(timeout, home=home, port=port, secure=secure)
     try:
         yield bootstrap
     finally:

@@ -10,6 +10,7 @@ import orjson
 
 from streams.broker import BrokerError
 from streams.config import topic_name
+from streams.security_cli import security_options
 
 broker_option = click.option(
     "--broker",
@@ -34,6 +35,7 @@ def resolve(broker: str | None) -> str:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@security_options
 def main():
     """wirestream: enrich wire-feed articles on Kafka with entities, quotes and sentiment."""
     # aiokafka logs every failed connection attempt; the CLI reports the outcome in one line instead.
@@ -47,6 +49,24 @@ def _mount_broker():
 
 
 _mount_broker()
+
+
+def _mount_replay():
+    from streams.replay_cli import replay
+
+    main.add_command(replay)
+
+
+_mount_replay()
+
+
+def _mount_trending():
+    from streams.trending_cli import trending
+
+    main.add_command(trending)
+
+
+_mount_trending()
 
 
 @main.command()
@@ -140,22 +160,27 @@ def _as_json_line(value: bytes) -> bytes:
 @click.option("--batch-size", type=int, default=16, show_default=True)
 def enrich(paths, batch_size):
     """Offline, no Kafka: articles in (JSON lines, files, or - for stdin), enriched v1 JSON lines out."""
-    from agents.enrich import enrich_articles
-    from schemas.article import InvalidArticle, parse_raw
+    from agents.intake import articles_in, enrich_offline
+    from schemas.article import InvalidArticle
 
     failures = 0
 
-    def articles():
+    def articles():  # a payload may hold several articles (a feed, JSON lines): each is one record
         nonlocal failures
         for origin, payload in _payloads(paths or ["-"]):
             try:
-                yield parse_raw(payload).to_dict()
+                found = articles_in(payload)
             except InvalidArticle as exc:
-                failures += 1
-                click.echo(f"wirestream: {origin}: {exc.reason}: {exc.detail}", err=True)
+                found = [exc]
+            for item in found:
+                if isinstance(item, InvalidArticle):
+                    failures += 1
+                    click.echo(f"wirestream: {origin}: {item.reason}: {item.detail}", err=True)
+                else:
+                    yield item
 
     out = sys.stdout.buffer
-    for record in enrich_articles(articles(), batch_size=batch_size):
+    for record in enrich_offline(articles(), batch_size=batch_size):
         out.write(orjson.dumps(record) + b"\n")
     out.flush()
     if failures:

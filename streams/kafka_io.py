@@ -8,14 +8,18 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
-from schemas.article import InvalidArticle, parse_raw
+from schemas.article import MAX_PAYLOAD_BYTES, InvalidArticle, parse_many
 from streams.broker import BrokerError, parse_broker_url
 from streams.config import Settings, topic_name
+from streams.security import client_kwargs, connection_problem
 
-TOPICS = ("raw", "parsed", "partial", "enriched", "deadletter")
+TOPICS = ("raw", "parsed", "partial", "enriched", "deadletter", "ninjs")
 
 
-def _unreachable(bootstrap: str, exc: Exception) -> BrokerError:
+async def _unreachable(bootstrap: str, exc: Exception) -> BrokerError:
+    problem = await connection_problem(bootstrap)  # e.g. a wrong password: say so, not "no broker"
+    if problem:
+        return BrokerError(problem)
     return BrokerError(
         f"no Kafka broker reachable at {bootstrap} ({type(exc).__name__}): start one with "
         "`wirestream broker start` or pass --broker kafka://host:port"
@@ -25,11 +29,12 @@ def _unreachable(bootstrap: str, exc: Exception) -> BrokerError:
 async def ensure_topics(bootstrap: str, settings: Settings | None = None) -> None:
     """Create the pipeline topics with the configured partition count if they do not exist yet."""
     settings = settings or Settings.from_env()
-    admin = AIOKafkaAdminClient(bootstrap_servers=parse_broker_url(bootstrap), request_timeout_ms=10000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=parse_broker_url(bootstrap), request_timeout_ms=10000,
+                                **client_kwargs())
     try:
         await admin.start()
     except (KafkaConnectionError, KafkaError, OSError) as exc:
-        raise _unreachable(bootstrap, exc) from exc
+        raise await _unreachable(bootstrap, exc) from exc
     try:
         existing = set(await admin.list_topics())
         wanted = [topic_name(t, settings.topic_prefix) for t in TOPICS]
@@ -54,20 +59,42 @@ def replication() -> int:
     return int(os.environ.get("WIRESTREAM_REPLICATION", "1"))
 
 
-async def produce(bootstrap: str, topic: str, payloads: Iterable[tuple[bytes | None, bytes]]) -> int:
-    """Send (key, value) pairs with idempotent, acks=all delivery; return how many were acknowledged."""
+async def open_producer(bootstrap: str) -> AIOKafkaProducer:
+    """A started producer with idempotent, acks=all delivery (stop it when done)."""
     producer = AIOKafkaProducer(
         bootstrap_servers=parse_broker_url(bootstrap),
         acks="all",
         enable_idempotence=True,
         max_request_size=2 * 1024 * 1024,
         linger_ms=5,
+        **client_kwargs(),
     )
     try:
         await producer.start()
     except (KafkaConnectionError, KafkaError, OSError) as exc:
         await producer.stop()
-        raise _unreachable(bootstrap, exc) from exc
+        raise await _unreachable(bootstrap, exc) from exc
+    return producer
+
+
+class PayloadTooLarge(BrokerError):
+    """A message over the size Kafka accepts (the CLI prints it like any other BrokerError)."""
+
+
+async def produce(bootstrap: str, topic: str, payloads: Iterable[tuple[bytes | None, bytes]]) -> int:
+    """Send (key, value) pairs with idempotent, acks=all delivery; return how many were acknowledged.
+
+    Refuses, before sending anything, a batch holding a value over :data:`MAX_PAYLOAD_BYTES` (1 MiB):
+    Kafka's default message limit, which the broker would enforce anyway, one record at a time.
+    """
+    payloads = list(payloads)
+    for n, (_, value) in enumerate(payloads, 1):
+        if value is not None and len(value) > MAX_PAYLOAD_BYTES:
+            raise PayloadTooLarge(
+                f"message {n} of {len(payloads)} is {len(value)} bytes, over the {MAX_PAYLOAD_BYTES} bytes "
+                "(1 MiB) a Kafka message may hold; nothing was sent: shorten or split that article"
+            )
+    producer = await open_producer(bootstrap)
     try:
         futures = [await producer.send(topic, value=value, key=key) for key, value in payloads]
         await producer.flush()
@@ -82,9 +109,11 @@ def raw_key(payload: bytes) -> bytes | None:
     """Key raw messages by article id where it can be read, so each id keeps to one partition.
     Unreadable input goes unkeyed; the worker dead-letters it with the reason."""
     try:
-        return parse_raw(payload).id.encode()
+        found = parse_many(payload)
     except InvalidArticle:
         return None
+    # A feed or JSON lines hold several ids: unkeyed, its articles stay together on one partition.
+    return found[0].id.encode() if len(found) == 1 and not isinstance(found[0], InvalidArticle) else None
 
 
 class Reader:
@@ -109,12 +138,13 @@ class Reader:
             auto_offset_reset=self.start,
             fetch_max_bytes=16 * 1024 * 1024,
             max_partition_fetch_bytes=4 * 1024 * 1024,
+            **client_kwargs(),
         )
         try:
             await self.consumer.start()
         except (KafkaConnectionError, KafkaError, OSError) as exc:
             await self.consumer.stop()
-            raise _unreachable(self.bootstrap, exc) from exc
+            raise await _unreachable(self.bootstrap, exc) from exc
         tps = []
         for topic in self.topics:
             tps += [TopicPartition(topic, p) for p in sorted(await self._partitions(topic))]

@@ -21,10 +21,13 @@ partial = app.topic(name("partial"))
 enriched = app.topic(name("enriched"))
 #: Whatever could not be processed, with the reason and the original bytes.
 deadletter = app.topic(name("deadletter"))
+#: The ninjs 2.2 projection of every enriched record (agents/ninjs_out.py), keyed by article id.
+ninjs = app.topic(name("ninjs"))
 
 #: The worker reads its own outputs back (counting them), see agents/pipeline.py on transactions.
-outcomes = app.topic(name("enriched"), name("deadletter"))
+outcomes = app.topic(name("enriched"), name("deadletter"), name("ninjs"))
 
-ALL = {"raw": raw, "parsed": parsed, "partial": partial, "enriched": enriched, "deadletter": deadletter}
+ALL = {"raw": raw, "parsed": parsed, "partial": partial, "enriched": enriched, "deadletter": deadletter,
+       "ninjs": ninjs}
 
 SHORT_NAMES = tuple(ALL)

@@ -271,9 +271,9 @@ REASONS_CASES = [
     (b'{"body_text": "x", "id": {"a": 1}}', "wrong_type"),
     (b'{"body_text": "x", "language": 7}', "wrong_type"),
     (b'{"body_text": "x", "uri": 7}', "wrong_type"),
-    (b'{"uri": "u", "bodies": "text"}', "wrong_type"),
-    (b'{"uri": "u", "bodies": [{"value": 1}]}', "wrong_type"),
-    (b'{"uri": "u", "bodies": [{"value": "b"}], "headlines": [7]}', "wrong_type"),
+    (b'{"uri": "u", "bodies": "text"}', "invalid_ninjs"),  # the official schema catches it
+    (b'{"uri": "u", "bodies": [{"value": 1}]}', "invalid_ninjs"),  # the official schema catches it
+    (b'{"uri": "u", "bodies": [{"value": "b"}], "headlines": [7]}', "invalid_ninjs"),
     (b'{"headline": "only a headline"}', "missing_body"),
     (b'{"body_text": null}', "missing_body"),
     (b'{"uri": "u", "bodies": []}', "missing_body"),
@@ -294,6 +294,12 @@ REASONS_CASES = [
     (b"h" * (MAX_HEADLINE_CHARS + 1) + b"\n\nbody", "headline_too_large"),
     (b" " * (MAX_PAYLOAD_BYTES + 1), "payload_too_large"),
     (orjson.dumps({"body_text": "x", "id": "i" * 513}), "id_too_large"),
+    (b'<?xml version="1.0"?><nitf><body>', "invalid_xml"),
+    (b'<nitf><body.content><p>text</p></body.content></nitf>', "missing_body"),  # no body.content in body
+    (b'<!DOCTYPE x [<!ENTITY a "aaaa">]><nitf>&a;</nitf>', "invalid_xml"),  # entities refused
+    (b'<rss version="2.0"><channel><title>t</title></channel></rss>', "empty_feed"),
+    (b'<rss version="2.0"><channel><item><description>a</description></item>'
+     b'<item><description>b</description></item></channel></rss>', "multiple_articles"),
 ]
 
 

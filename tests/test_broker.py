@@ -340,3 +340,55 @@ def test_resolve_broker(monkeypatch):
         "no Kafka broker: pass --broker kafka://host:port, set WIRESTREAM_BROKER, "
         "or run `wirestream broker start`"
     )
+
+
+# ------------------------------------------------------------------------ cluster and --secure, no broker
+
+
+def test_cluster_node_properties():
+    from streams.broker_cluster import node_properties
+
+    text = node_properties(Path("/d"), 2, [[9001, 9101], [9002, 9102], [9003, 9103]])
+    props = dict(line.split("=", 1) for line in text.splitlines() if not line.startswith("#"))
+    assert props["node.id"] == "2"
+    assert props["listeners"] == "PLAINTEXT://127.0.0.1:9002,CONTROLLER://127.0.0.1:9102"
+    assert props["controller.quorum.voters"] == "1@127.0.0.1:9101,2@127.0.0.1:9102,3@127.0.0.1:9103"
+    assert "controller.quorum.bootstrap.servers" not in props
+    for key in ("default.replication.factor", "offsets.topic.replication.factor",
+                "transaction.state.log.replication.factor"):
+        assert props[key] == "3", key
+    assert props["min.insync.replicas"] == props["transaction.state.log.min.isr"] == "2"
+    assert props["unclean.leader.election.enable"] == "false"
+
+
+def test_cluster_commands_without_a_cluster(tmp_path, monkeypatch):
+    monkeypatch.setenv("WIRESTREAM_HOME", str(tmp_path))
+    runner = CliRunner()
+    result = runner.invoke(broker_group, ["kill-node", "2"])
+    assert result.exit_code == 1 and "no local cluster in" in result.output
+    assert "--nodes 3" in result.output
+    result = runner.invoke(broker_group, ["start", "--nodes", "3", "--secure"])
+    assert result.exit_code == 1 and "--secure and --port are for the single-node broker" in result.output
+    with pytest.raises(BrokerError, match="at least 2 nodes"):
+        from streams.broker_cluster import start
+
+        start(1)
+
+
+def test_status_lines_show_secure_listener_and_nodes():
+    from streams.broker_cli import status_lines
+
+    single = {"pid": 1, "bootstrap": "127.0.0.1:1", "secure_bootstrap": "127.0.0.1:2",
+              "security_protocol": "SASL_SSL", "sasl_mechanisms": ["SCRAM-SHA-256", "PLAIN"],
+              "sasl_username": "wirestream", "password_file": "/h/pw", "cafile": "/h/ca.pem",
+              "client_env": "/h/client.env"}
+    cluster = {"bootstrap": "127.0.0.1:5,127.0.0.1:6", "version": "4.1.1", "nodes": [
+        {"id": 1, "pid": 10, "bootstrap": "127.0.0.1:5", "log": "/c/1.log"},
+        {"id": 2, "pid": None, "bootstrap": "127.0.0.1:6", "log": "/c/2.log"}]}
+    lines = status_lines(single, cluster)
+    assert lines[0] == "running pid=1 bootstrap=127.0.0.1:1"
+    assert lines[1] == ("secure SASL_SSL bootstrap=127.0.0.1:2 mechanisms=SCRAM-SHA-256,PLAIN "
+                        "user=wirestream password_file=/h/pw cafile=/h/ca.pem client_env=/h/client.env")
+    assert lines[2] == "cluster 1/2 nodes running bootstrap=127.0.0.1:5,127.0.0.1:6 version=4.1.1"
+    assert lines[3:] == ["  node 1: running pid=10 bootstrap=127.0.0.1:5 log=/c/1.log",
+                         "  node 2: stopped bootstrap=127.0.0.1:6 log=/c/2.log"]

