@@ -20,7 +20,7 @@ Run with ``wirestream worker`` or ``faust -A agents.pipeline worker``.
 
 import asyncio
 import logging
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import NamedTuple
 
@@ -232,11 +232,9 @@ async def outcomes(stream):
     """Count what came out. Consuming these topics also puts Faust's sends to them in its transactions."""
     async for event in stream.events():
         kind = OUTCOME_KINDS.get(event.message.topic, "deadletter")
-        outcome_counts[kind] += 1
         metrics.record_outcome(kind, event.value)
 
 
-outcome_counts: Counter = Counter()
 OUTCOME_KINDS = {topics.enriched.get_topic_name(): "enriched", topics.ninjs.get_topic_name(): "ninjs"}
 
 import streams.web  # noqa: E402,F401 - registers the HTTP views on the worker's web server
