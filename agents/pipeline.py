@@ -20,6 +20,7 @@ Run with ``wirestream worker`` or ``faust -A agents.pipeline worker``.
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -212,19 +213,29 @@ async def join(stream):
                                   part["source"], partition=here, article_id=part["id"],
                                   stage=failed[0]["stage"])
                 continue
-            results = {name: p["result"] for name, p in parts.items()}
-            record = assemble(article, results, enriched_at=now())
-            record, ninjs_item = finish(record, parts[ARTICLE])  # skipped stages, places, duplicates
+            try:
+                results = {name: p["result"] for name, p in parts.items()}
+                record = assemble(article, results, enriched_at=now())
+                record, ninjs_item = finish(record, parts[ARTICLE])  # skipped stages, places, duplicates
+            except Exception as exc:  # noqa: BLE001 - a crashed agent would skip the message: say why
+                log.exception("join failed on %s", part["id"])
+                await dead_letter("internal_error", f"join: {type(exc).__name__}: {exc}",
+                                  article["body_text"].encode(), part["source"], partition=here,
+                                  article_id=part["id"])
+                continue
             await topics.enriched.send(key=event.key, value=record, partition=here)
             await topics.ninjs.send(key=event.key, value=ninjs_item, partition=here)
 
 
 @app.agent(topics.enriched)
 async def trend(stream):
-    """Windowed mention counts and sentiment per entity (agents/trending.py), for GET /trending."""
+    """Mention counts and sentiment per entity in 5-minute buckets (agents/trending.py), for GET /trending."""
     async for event in stream.events():
         async with guard.step():
-            trending.count(event.value, event.message.partition)
+            try:
+                trending.count(event.value, event.message.partition, event.message.timestamp or time.time())
+            except Exception:  # noqa: BLE001 - a count is derived data; the article is already out
+                log.exception("trending failed on %s", event.value.get("id"))
 
 
 @app.agent(topics.outcomes)

@@ -1,29 +1,42 @@
-"""Trending entities: windowed Faust tables of mentions and sentiment per canonical entity.
+"""Trending entities: mentions and sentiment per canonical entity in 5-minute buckets, summed at query time.
 
-Two windows over the last hour, both relative to the enriched records' Kafka timestamps:
-a hopping window (1 h wide, a new one every 5 min: "the last hour") and a tumbling one (this clock
-hour). Each holds ``[mentions, articles, sentiment sum]`` per entity, so the mean sentiment is the sum
-over the articles. Articles marked ``duplicate_of`` are not counted: one wire story republished by
-twenty outlets is one story.
+One plain Faust table holds ``[mentions, articles, sentiment sum]`` per entity and bucket (5 minutes of
+the enriched records' Kafka timestamps), so the mean sentiment is the sum over the articles. Two views
+are sums of buckets: ``hopping`` ("the last hour": the current bucket and the 11 before it) and
+``tumbling`` (this clock hour). Articles marked ``duplicate_of`` are not counted: one wire story
+republished by twenty outlets is one story.
 
-Keys carry the partition of the enriched record (``"<partition>|<label>|<name>"``): every table change
-is written to the changelog partition of the record being processed (inside its transaction), so a
-key must never be written from two partitions, or recovery would keep only one partition's count.
+Why not Faust's windowed tables: a 1 h hopping window with a 5 min step writes each count into 12
+windows plus a key index, about 230 changelog records per article; buckets write one per entity.
+
+Keys carry the partition of the enriched record (``"<partition>|<bucket>|<label>|<name>"``): every
+table change is written to the changelog partition of the record being processed (inside its
+transaction), so a key must never be written from two partitions, or recovery would keep only one
+partition's count. Buckets older than an hour are deleted while that partition's records flow.
 A worker's view (``GET /trending``) sums over the partitions it holds; with several workers,
 ``wirestream trending`` asks each and adds the answers up.
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 
 from streams.app import app, settings
 
-HOUR = 3600.0
-STEP = 300.0
+BUCKET = 300.0
+HOUR_BUCKETS = 12  # 1 h / 5 min
 #: Entity types that make sense as trends (not dates, amounts or ordinals).
 LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
 WINDOWS = ("hopping", "tumbling")
+
+table = app.Table("trending-5m", default=None, partitions=settings.partitions)
+#: partition -> bucket -> keys written, so expiry need not scan the table (built from it on first use).
+_index: dict[int, dict[int, set[str]]] = {}
+
+
+def bucket_of(timestamp: float) -> int:
+    return int(timestamp // BUCKET)
 
 
 def _add(total, value):
@@ -31,14 +44,9 @@ def _add(total, value):
     return [total[0] + value[0], total[1] + value[1], total[2] + value[2]]
 
 
-def _table(name: str):
-    return app.Table(name, default=list, partitions=settings.partitions)
-
-
-tables = {
-    "hopping": _table("trending-1h-hopping").hopping(HOUR, STEP, expires=HOUR + STEP, key_index=True),
-    "tumbling": _table("trending-1h-tumbling").tumbling(HOUR, expires=2 * HOUR, key_index=True),
-}
+def _parse(key: str) -> tuple[int, int, str, str]:
+    partition, bucket, label, name = key.split("|", 3)
+    return int(partition), int(bucket), label, name
 
 
 def contributions(record: dict) -> dict[tuple[str, str], list]:
@@ -49,12 +57,36 @@ def contributions(record: dict) -> dict[tuple[str, str], list]:
             for e in record.get("entities", []) if e["label"] in LABELS}
 
 
-def count(record: dict, partition: int) -> None:
-    """Add one enriched record to every window (inside an agent's event context)."""
+def _buckets(partition: int) -> dict[int, set[str]]:
+    buckets = _index.get(partition)
+    if buckets is None:  # first use since start: keys recovered from the changelog count too
+        buckets = _index[partition] = defaultdict(set)
+        for key in list(table.keys()):
+            p, b, _, _ = _parse(key)
+            if p == partition:
+                buckets[b].add(key)
+    return buckets
+
+
+def count(record: dict, partition: int, timestamp: float) -> None:
+    """Add one enriched record to its bucket and expire old buckets of ``partition`` (call it inside
+    an agent's event context for that partition: the writes go to its changelog partition)."""
+    bucket = bucket_of(timestamp)
+    buckets = _buckets(partition)
     for (label, name), value in contributions(record).items():
-        key = f"{partition}|{label}|{name}"
-        for table in tables.values():
-            table[key].apply(_add, value)
+        key = f"{partition}|{bucket}|{label}|{name}"
+        table[key] = _add(table.get(key), value)
+        buckets[bucket].add(key)
+    for old in [b for b in buckets if b <= bucket - 2 * HOUR_BUCKETS]:  # kept 2 h: late records
+        for key in buckets.pop(old):
+            del table[key]
+
+
+def _window(kind: str, now: float) -> range:
+    current = bucket_of(now)
+    if kind == "hopping":
+        return range(current - HOUR_BUCKETS + 1, current + 1)
+    return range(bucket_of(now - now % (HOUR_BUCKETS * BUCKET)), current + 1)  # this clock hour
 
 
 def top(rows, limit: int) -> list[dict]:
@@ -67,13 +99,18 @@ def top(rows, limit: int) -> list[dict]:
              "mean_sentiment": round(s / n, 4) if n else 0.0} for (label, name), (m, n, s) in ranked]
 
 
-def snapshot(kind: str, limit: int) -> list[dict]:
-    """The current window of ``kind`` on this worker (its partitions), most mentioned first."""
-    wrapper = tables[kind].relative_to_now()
-    rows = []
-    for key in list(wrapper.keys()):
-        value = wrapper[key].now()
-        if value:
-            _, label, name = key.split("|", 2)
-            rows.append(((label, name), value))
+def rows_in(items, kind: str, now: float, partitions=None):
+    """The ``((label, name), value)`` rows of ``(key, value)`` items that fall in window ``kind`` (and
+    belong to ``partitions``, if given)."""
+    window = _window(kind, now)
+    for key, value in items:
+        partition, bucket, label, name = _parse(key)
+        if value and bucket in window and (partitions is None or partition in partitions):
+            yield (label, name), value
+
+
+def snapshot(kind: str, limit: int, partitions, now: float | None = None) -> list[dict]:
+    """The current window of ``kind`` over ``partitions`` (the ones this worker holds: a standby copy
+    of another worker's partitions lives in the same table, and must not be counted twice)."""
+    rows = rows_in(list(table.items()), kind, time.time() if now is None else now, set(partitions))
     return top(rows, limit)

@@ -20,7 +20,6 @@ Doc.from_json() first, as in the stream agents. Enriched records land in --workd
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import sys
@@ -31,9 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SHARED = Path(os.environ.get("WIRESTREAM_SHARED", ROOT.parent / "shared"))
+from streams.corpus import SHARED, load_nlp_eval  # noqa: E402
+
 DATA = SHARED / "data"
-EVAL = SHARED / "tools" / "nlp_eval.py"
 
 # (measure, off-the-shelf baseline, published reference, target) as in issue 3
 ROWS = [
@@ -48,13 +47,6 @@ ROWS = [
 
 LOADER_NAMES = {"conll": "conll_docs", "polnear": "polnear_articles", "newsmtsc": "newsmtsc_items"}
 CLOCK = time.process_time  # CPU seconds of this process; --wall switches to wall-clock time
-
-
-def load_eval():
-    spec = importlib.util.spec_from_file_location("nlp_eval", EVAL)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def polnear_dev(workdir: Path) -> Path:
@@ -149,7 +141,7 @@ def main(argv=None) -> int:
     from agents.enrich import STAGES
     from agents.nlp import load_nlp, profile
 
-    ev = load_eval()
+    ev = load_nlp_eval()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     srcs = sources(workdir)

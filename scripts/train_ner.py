@@ -18,7 +18,6 @@ original `ner` without touching the tagger/parser. Dev (eng.testa) F1 after each
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import random
 import sys
@@ -29,9 +28,10 @@ import spacy
 from spacy.training import Example
 from spacy.util import minibatch
 
+from streams.corpus import load_nlp_eval
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
-TOOLS = ROOT.parent / "shared" / "tools" / "nlp_eval.py"
 CONLL_TYPES = {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
                "LANGUAGE"}
 LOC_LABELS = {"GPE", "LOC", "FAC"}
@@ -39,13 +39,6 @@ MISC_LABELS = {"NORP", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE", "PRODUCT"}
 TO_CONLL = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC"} | {
     lab: "MISC" for lab in MISC_LABELS
 }
-
-
-def nlp_eval():
-    spec = importlib.util.spec_from_file_location("nlp_eval", TOOLS)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def misc_label(text: str) -> str:
@@ -58,7 +51,7 @@ def misc_label(text: str) -> str:
 
 
 def conll_examples(nlp, path: str):
-    ev = nlp_eval()
+    ev = load_nlp_eval()
     docs = ev.conll_docs(path)
     out = []
     texts = [d["body"] for d in docs]

@@ -8,6 +8,7 @@ import os
 import faust
 
 import schemas.codec  # noqa: F401  (registers the orjson codec before topics are declared)
+import streams.offsets_fix  # noqa: F401  (never commit past a delivered, unprocessed message)
 import streams.recovery_fix  # noqa: F401  (table recovery must see the changelogs' real end offsets)
 from streams.config import Settings, home
 from streams.security import from_env as security_from_env
@@ -19,6 +20,12 @@ def broker_urls() -> list[str]:
 
     value = os.environ.get("WIRESTREAM_BROKER") or local_bootstrap() or "127.0.0.1:9092"
     return [f"kafka://{hostport}" for hostport in parse_broker_url(value).split(",")]
+
+
+def _datadir():
+    path = home() / "faust"
+    path.mkdir(parents=True, exist_ok=True)  # a fresh $WIRESTREAM_HOME may not exist yet
+    return path
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -33,7 +40,7 @@ def create_app(settings: Settings) -> faust.App:
         broker_credentials=security_from_env().faust_credentials(),
         key_serializer="raw",
         value_serializer=schemas.codec.CODEC,
-        datadir=str(home() / "faust"),
+        datadir=str(_datadir()),
         # The join table's state is rebuilt from its changelog on restart; no RocksDB needed.
         store="memory://",
         web_enabled=bool(web_port),

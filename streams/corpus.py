@@ -4,13 +4,25 @@ The corpus is read straight from its tarball (never copied into the repository).
 JSON payload with an id unique to the run, so a replay can account for every id it produced.
 """
 
+import importlib.util
+import os
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 
+#: The shared gold data and scorer next to the repository (``../shared``), never copied into it.
+SHARED = Path(os.environ.get("WIRESTREAM_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 BBC_TARBALL = Path("data") / "bbc_news" / "bbc-fulltext.tar.gz"
+
+
+def load_nlp_eval():
+    """The shared scorer (``../shared/tools/nlp_eval.py``) as a module: it is a script, not a package."""
+    spec = importlib.util.spec_from_file_location("nlp_eval", SHARED / "tools" / "nlp_eval.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def bbc_texts(tarball: Path) -> Iterator[tuple[str, str]]:

@@ -53,7 +53,11 @@ class CommitGuard:
         self._guard_commits()
         async with self.lock:
             yield
-            await self.app.producer.buffer.flush()  # table changelog records into this transaction
+            # Table changelog records into this transaction. Faust's flush() gives up after 0.1 s
+            # without a message sent, leaving records that a commit could then overtake.
+            buffer = self.app.producer.buffer
+            while buffer.size:
+                await buffer.flush()
 
 
 DONE = "done"

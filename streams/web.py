@@ -159,4 +159,4 @@ class Trending(View):
         partitions = sorted({tp.partition for tp in self.app.consumer.assignment()
                              if tp.topic == topics.enriched.get_topic_name()})
         return self.json({"window": window, "kind": kind, "partitions": partitions,
-                          "entities": trending.snapshot(kind, limit)})
+                          "entities": trending.snapshot(kind, limit, partitions)})

@@ -57,6 +57,24 @@ class Pipeline:
     async def collect(self, reader: Reader, ids: set, **kwargs) -> Outcome:
         return await collect(reader, ids, prefix=self.prefix, **kwargs)
 
+    async def replay(self, payloads: list[tuple[str, bytes]], faults=(), *, timeout: float) -> Outcome:
+        """Produce ``payloads``; once ``point`` outcomes are readable call ``fault()``, for each
+        ``(point, fault)`` in order; then collect until every id is out (read committed) and a little
+        longer, so that duplicates show."""
+        ids = {i for i, _ in payloads}
+        async with self.reader() as reader:
+            assert await self.produce(payloads) == len(payloads)
+            out = Outcome()
+            for point, fault in faults:
+                out = await self.collect(reader, ids, timeout=timeout, outcome=out,
+                                         until=lambda o, point=point: o.seen() >= point)
+                fault()
+            return await self.collect(reader, ids, timeout=timeout, outcome=out, settle=10.0)
+
+    def restart_newest(self) -> None:
+        """SIGKILL the newest worker and start a fresh one in its place."""
+        self.restart(self.workers[-1])
+
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 

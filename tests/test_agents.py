@@ -1,7 +1,7 @@
 """The Faust agents under Faust's test_context(): no broker, real agent code, sends captured."""
 
 import asyncio
-from unittest.mock import AsyncMock, patch
+from unittest.mock import AsyncMock, PropertyMock, patch
 
 import pytest
 
@@ -24,6 +24,7 @@ def sent():
     patches.append(patch.object(type(pipeline.parts_table), "_send_changelog", lambda *a, **k: None))
     # Nothing is buffered for Kafka here, and no producer runs to flush it (see streams/eos.py).
     patches.append(patch.object(pipeline.app.producer.buffer, "flush", AsyncMock()))
+    patches.append(patch.object(type(pipeline.app.producer.buffer), "size", PropertyMock(return_value=0)))
     for p in patches:
         p.start()
     yield captured
@@ -120,3 +121,25 @@ def test_a_failed_stage_becomes_a_dead_letter(sent):
     [dead] = sent["deadletter"]
     assert dead["value"]["reason"] == "stage_failed" and dead["value"]["stage"] == "quotes"
     assert dead["value"]["source"]["offset"] == 7
+
+
+def test_a_failing_join_dead_letters_the_article_instead_of_crashing(sent):
+    """An agent that raises is restarted by Faust without its message: the article would vanish."""
+    article = parse_raw(b'{"id": "x2", "body_text": "Angela Merkel spoke in Berlin."}').to_dict()
+    ref = {"id": "x2", "instance": "0:8", "source": {"topic": "raw", "partition": 0, "offset": 8}}
+    parts = [{**ref, "stage": stage, "result": result} for stage, result in
+             [("article", article), ("entities", []), ("quotes", []), ("sentiment", {})]]
+
+    async def go():
+        async with pipeline.join.test_context() as agent:
+            for p in parts:
+                await agent.put(p, key=b"x2", partition=0)
+            await agent.put({**parts[0], "id": "x3", "instance": "0:9"}, key=b"x3", partition=0)
+
+    with patch.object(pipeline, "assemble", side_effect=KeyError("label")):
+        run(go())
+    assert not sent["enriched"]
+    [dead] = sent["deadletter"]
+    assert dead["value"]["reason"] == "internal_error" and "KeyError" in dead["value"]["detail"]
+    assert dead["value"]["id"] == "x2" and dead["key"] == b"x2" and dead["partition"] == 0
+    validate_deadletter(dead["value"])

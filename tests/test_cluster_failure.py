@@ -7,7 +7,6 @@ import random
 import pytest
 
 from streams import broker_cluster
-from streams.accounting import Outcome
 from tests.faults import Pipeline, articles
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
@@ -27,16 +26,8 @@ def test_killing_one_of_three_nodes_mid_replay_loses_nothing(tmp_path, monkeypat
             worker = pipe.start_worker()
             payloads = articles(N_ARTICLES, pipe.run)
             ids = {i for i, _ in payloads}
-
-            async def replay() -> Outcome:
-                async with pipe.reader() as reader:
-                    assert await pipe.produce(payloads) == N_ARTICLES
-                    out = await pipe.collect(reader, ids, timeout=DRAIN_TIMEOUT,
-                                             until=lambda o: o.seen() >= N_ARTICLES // 3)
-                    broker_cluster.kill_node(victim, home=home)
-                    return await pipe.collect(reader, ids, timeout=DRAIN_TIMEOUT, outcome=out, settle=10.0)
-
-            out = asyncio.run(replay())
+            kill = [(N_ARTICLES // 3, lambda: broker_cluster.kill_node(victim, home=home))]
+            out = asyncio.run(pipe.replay(payloads, kill, timeout=DRAIN_TIMEOUT))
             context = f"killed node {victim}; log {pipe.log}"
             assert out.problems(ids) == {}, context
             assert worker.alive() and len(pipe.workers) == 1, context

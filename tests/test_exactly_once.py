@@ -26,10 +26,6 @@ def pipeline(bootstrap, tmp_path):
     pipe.close()
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "KNOWN FAILURE, issue 4 open: in the integrated pipeline (trending + dedup tables, guarded commits) "
-    "a restarted worker sometimes stops making progress after a SIGKILL and the replay times out; "
-    "the test passed twice before those tables were added. Kept running so the failure stays visible."))
 def test_worker_sigkilled_three_times_loses_and_duplicates_nothing(pipeline):
     payloads = articles(N_ARTICLES, pipeline.run)
     ids = {i for i, _ in payloads}
@@ -38,24 +34,13 @@ def test_worker_sigkilled_three_times_loses_and_duplicates_nothing(pipeline):
     rng.seed(seed)
     # Kill when this many outcomes are readable: early, middle and late in the replay.
     kill_at = sorted(rng.sample(range(N_ARTICLES // 10, N_ARTICLES * 9 // 10), 3))
-    worker = pipeline.start_worker()
-
-    async def replay() -> Outcome:
-        nonlocal worker
-        async with pipeline.reader() as reader:
-            assert await pipeline.produce(payloads) == N_ARTICLES
-            out = Outcome()
-            for point in kill_at:
-                out = await pipeline.collect(reader, ids, timeout=DRAIN_TIMEOUT, outcome=out,
-                                             until=lambda o, point=point: o.seen() >= point)
-                worker = pipeline.restart(worker)
-            return await pipeline.collect(reader, ids, timeout=DRAIN_TIMEOUT, outcome=out, settle=10.0)
-
-    out = asyncio.run(replay())
+    pipeline.start_worker()
+    out = asyncio.run(pipeline.replay(payloads, [(point, pipeline.restart_newest) for point in kill_at],
+                                      timeout=DRAIN_TIMEOUT))
     context = f"seed {seed}, killed at {kill_at} outcomes; log {pipeline.log}"
     assert out.problems(ids) == {}, context
     assert len(out.enriched) + len(out.deadletters) == N_ARTICLES, context
-    assert len(pipeline.workers) == 4 and worker.alive(), context
+    assert len(pipeline.workers) == 4 and pipeline.workers[-1].alive(), context
 
 
 def test_broker_restart_mid_replay_loses_and_duplicates_nothing(tmp_path):

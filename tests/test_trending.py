@@ -29,3 +29,36 @@ def test_merge_weights_sentiment_by_articles():
     [a] = merge([w1, w2], 5)
     assert (a["mentions"], a["articles"], a["mean_sentiment"]) == (8, 4, -0.5)
     assert "-0.500" in render([a])
+
+
+def test_count_writes_one_key_per_entity_and_expires_old_buckets(monkeypatch):
+    from collections import defaultdict
+
+    from agents import trending
+
+    table = defaultdict(lambda: None)
+    monkeypatch.setattr(trending, "table", table)
+    monkeypatch.setattr(trending, "_index", {})
+    record = {"entities": [entity("Angela Merkel", "PERSON", 3, 0.5), entity("BBC", "ORG", 1, -1.0)]}
+    t0 = 1_000 * trending.BUCKET
+    trending.count(record, 2, t0)
+    trending.count(record, 2, t0 + 10)
+    assert table == {"2|1000|PERSON|Angela Merkel": [6, 2, 1.0], "2|1000|ORG|BBC": [2, 2, -2.0]}
+    # Two hours later the old bucket is deleted (a tombstone in the changelog), the new one written.
+    trending.count(record, 2, t0 + 2 * 3600)
+    assert sorted(table) == ["2|1024|ORG|BBC", "2|1024|PERSON|Angela Merkel"]
+
+
+def test_windows_sum_buckets_of_the_last_hour_or_this_clock_hour_on_held_partitions():
+    from agents.trending import BUCKET, rows_in, top
+
+    hour = 3600 * 500  # a clock hour boundary
+    now = hour + 20 * 60  # 20 minutes into the hour
+    b = int(now // BUCKET)
+    # now, 25 min ago (the last hour, not this clock hour), 55 and 60 min ago, another worker's partition
+    items = [(f"0|{b}|ORG|A", [1, 1, 0.0]), (f"0|{b - 5}|ORG|A", [2, 1, 0.0]),
+             (f"0|{b - 11}|ORG|A", [4, 1, 0.0]), (f"0|{b - 12}|ORG|A", [8, 1, 0.0]),
+             (f"1|{b}|ORG|A", [16, 1, 0.0])]
+    assert top(rows_in(items, "hopping", now, {0}), 5)[0]["mentions"] == 1 + 2 + 4
+    assert top(rows_in(items, "tumbling", now, {0}), 5)[0]["mentions"] == 1
+    assert top(rows_in(items, "hopping", now, {0, 1}), 5)[0]["mentions"] == 1 + 2 + 4 + 16

@@ -1,0 +1,121 @@
+"""Never process a message before its partition is sought, never commit past one that was not processed.
+
+Faust (faust-streaming 0.15.3) commits, per partition, the end of the run of consecutive acknowledged
+offsets, and fills the holes of that run with "gaps": offsets the fetcher jumped over, which under
+read_committed are transaction markers and aborted records. The gaps are computed from the offset of
+the previous message read, and that baseline is not always what the streams saw: recovery resumes the
+stream partitions *before* seeking them to the committed offsets, so messages fetched in between are
+handed to the agents while the seek resets the baseline behind them; and the recorded gap also covers
+the message that revealed it. Seen here after worker restarts: a gap ``[217, 219]`` recorded while
+217 was being processed and 218 was never processed, then committed over, so a join part was lost
+(3-4 articles of 500 with three SIGKILLs).
+
+Two fixes. First, after an assignment the stream partitions stay paused until they have been sought
+to their committed offsets (``perform_seek``): recovery resumes them *before* the seek, which asks the
+broker for 40 committed offsets (about a second), and messages fetched in that window were handed to
+the agents, then dropped as "already read" when fetched again after the seek. Second, as a safety
+net, offsets delivered to the agents and not yet acknowledged are never filled in as gaps, so the
+committed offset stops in front of them: a message delivered and then dropped holds the commit of its
+partition back (a visible lag) instead of being lost.
+"""
+
+import logging
+from collections import defaultdict
+
+from faust.transport import conductor, consumer
+
+log = logging.getLogger(__name__)
+
+_compile = conductor.Conductor._compile_message_handler
+_new_offset = consumer.Consumer._new_offset
+_revoked = consumer.Consumer.on_partitions_revoked
+_perform_seek = consumer.Consumer.perform_seek
+_assigned = consumer.Consumer.on_partitions_assigned
+_resume = consumer.Consumer.resume_partitions
+
+
+async def _on_partitions_assigned(self, assigned, generation_id: int = 0):
+    self.__dict__["_ws_seek_pending"] = True  # until recovery has sought the stream partitions
+    return await _assigned(self, assigned, generation_id)
+
+
+def _resume_partitions(self, tps):
+    tps = consumer.ensure_TPset(tps)
+    if self.__dict__.get("_ws_seek_pending"):
+        held = {tp for tp in tps if not self._is_changelog_tp(tp)}
+        self.__dict__.setdefault("_ws_held", set()).update(held)
+        tps -= held
+    return _resume(self, tps)
+
+
+async def _perform_seek_then_resume(self):
+    try:
+        await _perform_seek(self)
+    finally:
+        self.__dict__["_ws_seek_pending"] = False
+        _resume(self, self.__dict__.pop("_ws_held", set()))
+
+
+def _delivered(self) -> dict:
+    """Per partition: offsets handed to the agents and not yet acknowledged."""
+    pending = self.__dict__.get("_ws_delivered")
+    if pending is None:
+        pending = self.__dict__["_ws_delivered"] = defaultdict(set)
+    return pending
+
+
+def record_delivery(consumer_, tp, offset: int) -> None:
+    _delivered(consumer_)[tp].add(offset)
+
+
+def _compile_message_handler(self):
+    on_message = _compile(self)  # built while the app creates its consumer: look that up later
+    app, acks_enabled_for = self.app, self.acks_enabled_for
+
+    async def recording_on_message(message):
+        if acks_enabled_for(message.topic):
+            record_delivery(app.consumer, message.tp, message.offset)
+        return await on_message(message)
+
+    return recording_on_message
+
+
+def _safe_new_offset(self, tp):
+    pending = _delivered(self)[tp]
+    acked_index = self._acked_index[tp]
+    pending.difference_update(acked_index)
+    committed = self._committed_offset[tp]
+    if committed is not None:
+        pending.difference_update([o for o in pending if o < committed])
+    gaps = self._gap[tp]
+    if gaps:  # a message that was delivered is no gap, processed or not (Faust's gap ends on one)
+        for offset in pending | acked_index:
+            if gaps.overlaps_point(offset):
+                log.debug("offset %s of %s was delivered: not a gap", offset, tp)
+                gaps.chop(offset, offset + 1)
+    if not pending:
+        return _new_offset(self, tp)
+    acked = self._acked[tp]
+    first = min(pending)
+    held = [o for o in acked if o > first]
+    acked[:] = [o for o in acked if o < first]  # the run of committable offsets ends before ``first``
+    try:
+        return _new_offset(self, tp)
+    finally:
+        acked.extend(held)
+        acked.sort()
+
+
+async def _on_partitions_revoked(self, revoked):
+    pending = _delivered(self)
+    for tp in revoked:
+        pending.pop(tp, None)
+    return await _revoked(self, revoked)
+
+
+conductor.Conductor._compile_message_handler = _compile_message_handler
+consumer.Consumer._new_offset = _safe_new_offset
+consumer.Consumer.on_partitions_revoked = _on_partitions_revoked
+consumer.Consumer.on_partitions_assigned = _on_partitions_assigned
+consumer.Consumer.resume_partitions = _resume_partitions
+consumer.Consumer.perform_seek = _perform_seek_then_resume
