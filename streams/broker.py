@@ -231,7 +231,12 @@ def _logging_jvm_opt(version: str, bdir: Path) -> str:
 
 
 def _cluster_id() -> str:
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    """A random id in Kafka's format. Like Kafka's Uuid.randomUuid, never one starting with "-": the
+    storage tool would read it as an option (1 run in 64 failed to format)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:

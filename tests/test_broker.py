@@ -392,3 +392,12 @@ def test_status_lines_show_secure_listener_and_nodes():
     assert lines[2] == "cluster 1/2 nodes running bootstrap=127.0.0.1:5,127.0.0.1:6 version=4.1.1"
     assert lines[3:] == ["  node 1: running pid=10 bootstrap=127.0.0.1:5 log=/c/1.log",
                          "  node 2: stopped bootstrap=127.0.0.1:6 log=/c/2.log"]
+
+
+def test_cluster_ids_never_look_like_an_option(monkeypatch):
+    """kafka-storage format -t <id> reads an id starting with "-" as an option and fails."""
+    first = uuid.UUID(bytes=b"\xfb" + bytes(15))  # base64 "-w..."
+    ids = iter([first, uuid.UUID(int=1)])
+    monkeypatch.setattr(broker.uuid, "uuid4", lambda: next(ids))
+    cluster_id = broker._cluster_id()
+    assert not cluster_id.startswith("-") and len(cluster_id) == 22
