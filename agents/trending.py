@@ -12,7 +12,7 @@ windows plus a key index, about 230 changelog records per article; buckets write
 Keys carry the partition of the enriched record (``"<partition>|<bucket>|<label>|<name>"``): every
 table change is written to the changelog partition of the record being processed (inside its
 transaction), so a key must never be written from two partitions, or recovery would keep only one
-partition's count. Buckets older than an hour are deleted while that partition's records flow.
+partition's count. Buckets older than two hours are deleted while that partition's records flow.
 A worker's view (``GET /trending``) sums over the partitions it holds; with several workers,
 ``wirestream trending`` asks each and adds the answers up.
 """
@@ -99,13 +99,13 @@ def top(rows, limit: int) -> list[dict]:
              "mean_sentiment": round(s / n, 4) if n else 0.0} for (label, name), (m, n, s) in ranked]
 
 
-def rows_in(items, kind: str, now: float, partitions=None):
-    """The ``((label, name), value)`` rows of ``(key, value)`` items that fall in window ``kind`` (and
-    belong to ``partitions``, if given)."""
+def rows_in(items, kind: str, now: float, partitions):
+    """The ``((label, name), value)`` rows of ``(key, value)`` items of ``partitions`` that fall in
+    window ``kind``."""
     window = _window(kind, now)
     for key, value in items:
         partition, bucket, label, name = _parse(key)
-        if value and bucket in window and (partitions is None or partition in partitions):
+        if value and bucket in window and partition in partitions:
             yield (label, name), value
 
 

@@ -32,8 +32,10 @@ from pathlib import Path
 
 import orjson
 
+from streams.corpus import BBC_TARBALL, SHARED
+
 REPO = Path(__file__).resolve().parents[1]
-TARBALL = REPO.parent / "shared" / "data" / "bbc_news" / "bbc-fulltext.tar.gz"
+TARBALL = SHARED / BBC_TARBALL
 TARGETS = {  # name: (target, higher is better)
     "streaming_efficiency": (0.90, True),
     "nlp_cost": (0.75, True),

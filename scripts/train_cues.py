@@ -25,7 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DATA = ROOT.parent / "shared" / "data" / "polnear" / "polnear-v1.0.0-train-dev.tar.gz"
+from streams.corpus import SHARED  # noqa: E402
+
+DATA = SHARED / "data" / "polnear" / "polnear-v1.0.0-train-dev.tar.gz"
 
 
 def load_articles(root: Path) -> list[dict]:

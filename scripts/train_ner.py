@@ -28,10 +28,10 @@ import spacy
 from spacy.training import Example
 from spacy.util import minibatch
 
-from streams.corpus import load_nlp_eval
+from streams.corpus import SHARED, load_nlp_eval
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
+DATA = SHARED / "data"
 CONLL_TYPES = {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
                "LANGUAGE"}
 LOC_LABELS = {"GPE", "LOC", "FAC"}

@@ -23,7 +23,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DATA = ROOT.parent / "shared" / "data" / "newsmtsc"
+from streams.corpus import SHARED  # noqa: E402
+
+DATA = SHARED / "data" / "newsmtsc"
 POL = {2.0: 0, 4.0: 1, 6.0: 2}
 
 

@@ -3,9 +3,9 @@
 import random
 import tarfile
 
-from tests.conftest import SHARED
+from streams.corpus import BBC_TARBALL, SHARED
 
-TARBALL = SHARED / "data" / "bbc_news" / "bbc-fulltext.tar.gz"
+TARBALL = SHARED / BBC_TARBALL
 
 
 def bbc_articles() -> list[tuple[str, str, str]]:

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 SEED = REPO / "seeds" / "000_fff007b84d78eb8b.txt"
 
 # Every test session gets its own topics and consumer group, so runs never see each other's records.

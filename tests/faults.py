@@ -8,10 +8,9 @@ from pathlib import Path
 
 from streams.accounting import Outcome, collect
 from streams.config import Settings, topic_name
-from streams.corpus import BBC_TARBALL, bbc_payloads
+from streams.corpus import BBC_TARBALL, SHARED, bbc_payloads
 from streams.kafka_io import Reader, ensure_topics, produce
 from streams.worker_process import WorkerProcess
-from tests.conftest import SHARED
 
 BBC = SHARED / BBC_TARBALL
 
