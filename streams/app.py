@@ -10,7 +10,9 @@ import faust
 import schemas.codec  # noqa: F401  (registers the orjson codec before topics are declared)
 import streams.offsets_fix  # noqa: F401  (never commit past a delivered, unprocessed message)
 import streams.recovery_fix  # noqa: F401  (table recovery must see the changelogs' real end offsets)
+import streams.transactions_fix  # noqa: F401  (no second begin of an open transaction after a rebalance)
 from streams.config import Settings, home
+from streams.security import client_kwargs
 from streams.security import from_env as security_from_env
 
 
@@ -28,9 +30,22 @@ def _datadir():
     return path
 
 
+class WirestreamApp(faust.App):
+    async def on_first_start(self) -> None:
+        """Before the consumer subscribes: every topic and changelog exists (streams/declare.py)."""
+        await super().on_first_start()
+        from streams.broker import parse_broker_url
+        from streams.declare import declare_topology
+
+        bootstrap = ",".join(parse_broker_url(str(url)) for url in self.conf.broker)
+        created = await declare_topology(self, bootstrap, client_kwargs())
+        if created:
+            self.log.info("Created topics: %s", ", ".join(created))
+
+
 def create_app(settings: Settings) -> faust.App:
     web_port = os.environ.get("WIRESTREAM_WEB_PORT")
-    return faust.App(
+    return WirestreamApp(
         settings.app_id,
         broker=broker_urls(),
         processing_guarantee=settings.guarantee,
@@ -47,6 +62,8 @@ def create_app(settings: Settings) -> faust.App:
         web_port=int(web_port or 6066),
         # Loopback unless told otherwise (a container publishing the port sets 0.0.0.0).
         web_host=os.environ.get("WIRESTREAM_WEB_HOST", "127.0.0.1"),
+        # Faust binds every interface whatever web_host says: bind where the README says it listens.
+        web_bind=os.environ.get("WIRESTREAM_WEB_HOST", "127.0.0.1"),
         # spaCy runs off the event loop, so heartbeats flow; the timeout is how long a crashed worker's
         # partitions stay unassigned (its replacement waits for the session to expire).
         broker_session_timeout=float(os.environ.get("WIRESTREAM_SESSION_TIMEOUT", "60")),

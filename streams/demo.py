@@ -11,7 +11,7 @@ from streams import broker as local
 from streams.accounting import collect
 from streams.config import home, topic_name
 from streams.kafka_io import Reader, ensure_topics, produce, raw_key
-from streams.worker_process import WorkerProcess
+from streams.worker_process import WorkerProcess, while_alive
 
 QUOTE_MARKS = "“”\"' "
 REPO_SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -64,7 +64,7 @@ async def _replay(bootstrap, payloads, ids, timeout, worker):
     topics = [topic_name("enriched"), topic_name("deadletter")]
     async with Reader(bootstrap, topics, start="latest") as reader:
         await produce(bootstrap, topic_name("raw"), ((raw_key(p), p) for p in payloads))
-        return await collect(reader, ids, timeout=timeout)
+        return await while_alive(collect(reader, ids, timeout=timeout), [worker])
 
 
 def summary(rec: dict) -> str:

@@ -30,7 +30,7 @@ from streams.config import Settings, home, topic_name
 from streams.kafka_io import Reader, open_producer
 from streams.replay_source import Item
 from streams.replay_stats import Run
-from streams.worker_process import WorkerProcess
+from streams.worker_process import WorkerExited, WorkerProcess, while_alive
 
 WORKER_READY_TIMEOUT = 300.0
 
@@ -115,7 +115,7 @@ async def wait_for_group(bootstrap: str, group: str, members: int, timeout: floa
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not alive():
-                raise BrokerError("a worker exited while starting; see its log")
+                raise BrokerError("a worker exited while starting; its last log lines:")
             try:
                 for resp in await admin.describe_consumer_groups([group]):
                     for g in resp.groups:
@@ -227,7 +227,9 @@ def run_replay(bootstrap: str, items: list[Item], opts: Options, *, workers: int
                 asyncio.run(wait_for_group(bootstrap, group, i + 1, WORKER_READY_TIMEOUT,
                                            alive=lambda: all(p.alive() for p in procs)))
             if procs:
-                asyncio.run(warm_up(bootstrap, WORKER_READY_TIMEOUT))
+                asyncio.run(while_alive(warm_up(bootstrap, WORKER_READY_TIMEOUT), procs))
+        except WorkerExited:
+            raise
         except BrokerError as exc:
             raise BrokerError(f"{exc}\n{procs[-1].log_tail()}") from None
         sampler = stack.enter_context(RssSampler([p.proc.pid for p in procs]))
@@ -235,7 +237,7 @@ def run_replay(bootstrap: str, items: list[Item], opts: Options, *, workers: int
             on_ready()
         pids = [p.proc.pid for p in procs]
         cpu = tree_cpu(pids)
-        run, outcome = asyncio.run(measure(bootstrap, items, opts))
+        run, outcome = asyncio.run(while_alive(measure(bootstrap, items, opts), procs))
         run.worker_cpu_s = tree_cpu(pids) - cpu if procs else None
         run.worker_peak_rss_mb = sampler.peak_mb()
         return run, outcome

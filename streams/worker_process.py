@@ -1,11 +1,14 @@
 """A Faust worker in a child process: used by ``demo``, the end-to-end tests and the benchmarks."""
 
+import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+from streams.broker import BrokerError
 from streams.config import home
 
 
@@ -51,8 +54,36 @@ class WorkerProcess:
         except OSError:
             return ""
 
+    def exit_report(self) -> str:
+        code = self.proc.returncode if self.proc is not None else None
+        return (f"the worker (pid {self.proc.pid if self.proc else '?'}) exited with code {code}; "
+                f"last lines of {self.log_path}:\n{self.log_tail()}")
+
     def __enter__(self) -> "WorkerProcess":
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class WorkerExited(BrokerError):
+    """A worker process that a command started and waits on has exited."""
+
+
+async def while_alive(coro, workers: list[WorkerProcess], every: float = 0.5):
+    """Await ``coro``, but fail at once (WorkerExited, with the worker's last log lines) if one of
+    ``workers`` exits first: a dead worker would otherwise leave the caller waiting for its timeout."""
+    task = asyncio.ensure_future(coro)
+    try:
+        while not task.done():
+            dead = [w for w in workers if not w.alive()]
+            if dead:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+                raise WorkerExited(dead[0].exit_report())
+            await asyncio.wait({task}, timeout=every)
+        return task.result()
+    finally:
+        if not task.done():
+            task.cancel()
