@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from agents.entities import extract_entities
+from agents.entities import entities_stage
 from agents.nlp import load_nlp
 from agents.quotes import extract_quotes
 from agents.sentiment import analyse_sentiment
 
 SCHEMA_VERSION = 1
 STAGES: dict[str, Callable[[Doc], object]] = {
-    "entities": extract_entities,
+    "entities": entities_stage,
     "quotes": extract_quotes,
     "sentiment": analyse_sentiment,
 }

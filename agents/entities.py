@@ -8,6 +8,7 @@ its majority label, and drop the garbage the model produces on ALL-CAPS lines (c
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter, defaultdict
 
 from spacy.tokens import Doc, Span
@@ -185,3 +186,64 @@ def _extract(doc: Doc) -> list[dict]:
         )
     out.sort(key=lambda e: e["mentions"][0]["start"])
     return out
+
+
+# ---- accurate profile: third-person singular pronouns as mentions of the PERSON they refer to
+PERSON_PRONOUNS = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})
+_ANTECEDENT_SEGMENTS = 2  # the antecedent may sit this many sentences back
+
+
+def with_pronoun_mentions(doc: Doc, entities: list[dict]) -> list[dict]:
+    """entities, with each he/him/his/she/her(s)/-self token added as a mention of the nearest PERSON
+    mention before it (in the same sentence or up to two sentences back; no gender check, no
+    cataphora: a pronoun with no PERSON before it stays unresolved). Returns new dicts; mentions stay
+    in document order."""
+    from agents.nlp import segments
+
+    persons = sorted(
+        (m["start"], m["end"], i)
+        for i, e in enumerate(entities)
+        if e["label"] == "PERSON"
+        for m in e["mentions"]
+    )
+    if not persons:
+        return entities
+    segs = segments(doc)
+    starts = [s.start_char for s in segs]
+
+    def seg_index(char: int) -> int:
+        return bisect.bisect_right(starts, char) - 1
+
+    taken = {(m["start"], m["end"]) for e in entities for m in e["mentions"]}
+    added: dict[int, list[dict]] = defaultdict(list)
+    for tok in doc:
+        if tok.lower_ not in PERSON_PRONOUNS or tok.pos_ not in ("PRON", "DET"):
+            continue
+        span = (tok.idx, tok.idx + len(tok.text))
+        if span in taken:
+            continue
+        k = seg_index(tok.idx)
+        best = None
+        for s, e, i in persons:
+            if e > tok.idx:
+                break
+            if seg_index(s) >= k - _ANTECEDENT_SEGMENTS:
+                best = i
+        if best is not None:
+            added[best].append({"start": span[0], "end": span[1], "text": tok.text})
+    if not added:
+        return entities
+    out = []
+    for i, e in enumerate(entities):
+        ms = e["mentions"] + added.get(i, [])
+        out.append({**e, "mentions": sorted(ms, key=lambda m: m["start"]) if i in added else ms})
+    return out
+
+
+def entities_stage(doc: Doc) -> list[dict]:
+    """The entity stage: extract_entities(doc), plus resolved pronoun mentions in the accurate profile
+    ($WIRESTREAM_PROFILE=accurate), so that what the article says about "he"/"she" reaches the entity."""
+    from agents.nlp import profile
+
+    ents = extract_entities(doc)
+    return with_pronoun_mentions(doc, ents) if profile() == "accurate" else ents

@@ -23,9 +23,11 @@ PROFILES = ("fast", "accurate")
 def profile() -> str:
     """The quality/speed profile: $WIRESTREAM_PROFILE ("fast", the default, or "accurate").
 
-    Both load the same pipeline today: every model that improved quality (the CoNLL-tuned `ner`, the
-    attribution and entity-sentiment classifiers) costs little enough to be on by default, so no
-    slower component has been put behind "accurate" yet. The name is reserved for one."""
+    Both load the same spaCy pipeline: every model that improved quality (the CoNLL-tuned `ner`, the
+    attribution and entity-sentiment classifiers) costs little enough to be on by default. "accurate"
+    adds the slower parts: entity sentiment from the fine-tuned MiniLM encoder
+    (agents.entity_sentiment_onnx, when its model is shipped) and he/she pronouns resolved to PERSON
+    entities as extra mentions (agents.entities.with_pronoun_mentions)."""
     name = os.environ.get("WIRESTREAM_PROFILE", "fast").strip().lower() or "fast"
     if name not in PROFILES:
         raise ValueError(f"WIRESTREAM_PROFILE must be one of {PROFILES}, not {name!r}")

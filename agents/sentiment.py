@@ -12,6 +12,12 @@ VADER valence near it, whether it sits inside a quotation. It is trained on News
 (scripts/train_sentiment.py) and shipped as agents/models/sentiment.json; an entity's label is the
 argmax of its mentions' mean class probabilities, its score P(positive) - P(negative). Without the
 model file the entity score falls back to the mean VADER compound of the sentences naming it.
+
+With WIRESTREAM_PROFILE=accurate (and agents/models/entity_sentiment/ present) each mention is scored
+instead by the fine-tuned MiniLM-L6 encoder of agents.entity_sentiment_onnx on its sentence, all
+mentions of the article in one batched onnxruntime call, and the entity stage adds resolved
+he/she/his/her mentions (agents.entities.with_pronoun_mentions); the aggregation over mentions is
+the same.
 """
 
 from __future__ import annotations
@@ -24,8 +30,9 @@ from pathlib import Path
 from spacy.tokens import Doc, Span
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from agents.entities import extract_entities
-from agents.nlp import doc_text, segments
+from agents import entity_sentiment_onnx
+from agents.entities import entities_stage
+from agents.nlp import doc_text, profile, segments
 
 POSITIVE, NEGATIVE = 0.05, -0.05  # VADER's own recommended thresholds on the compound score
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "sentiment.json"
@@ -155,11 +162,14 @@ def analyse_sentiment(doc: Doc) -> dict:
     raw = [s["score"] for s in sentences]
     doc_score = sum(raw) / len(raw) if raw else 0.0
 
+    seg_starts = [s.start_char for s in segs]
+    if profile() == "accurate" and entity_sentiment_onnx.available():
+        return {**_scored(doc_score), "sentences": sentences,
+                "entities": _encoder_entities(doc, segs, seg_starts)}
     model = _model()
     entities = {}
-    seg_starts = [s.start_char for s in segs]
     infos: dict[int, list] = {}
-    for ent in extract_entities(doc):
+    for ent in entities_stage(doc):
         if model is None:
             # each sentence counts once however often it names the entity
             hit = [
@@ -186,6 +196,36 @@ def analyse_sentiment(doc: Doc) -> dict:
         label = CLASSES[max(range(3), key=mean.__getitem__)]
         entities[ent["name"]] = {"label": label, "score": round(mean[2] - mean[0], 4)}
     return {**_scored(doc_score), "sentences": sentences, "entities": entities}
+
+
+def _encoder_entities(doc: Doc, segs: list[Span], seg_starts: list[int]) -> dict:
+    """Entity sentiment from the encoder: one (sentence, mention offsets) item per mention, scored in
+    one batched call; an entity's label is the argmax of its mentions' mean probabilities."""
+    text = doc_text(doc)
+    ents = entities_stage(doc)
+    items, owner = [], []
+    for k, ent in enumerate(ents):
+        for m in ent["mentions"]:
+            i = _seg_of(seg_starts, segs, m["start"])
+            if i is None:
+                continue
+            s0, s1 = segs[i].start_char, segs[i].end_char
+            items.append((text[s0:s1], m["start"] - s0, min(m["end"], s1) - s0))
+            owner.append(k)
+    probs = entity_sentiment_onnx.predict_proba(items) if items else []
+    by_ent: dict[int, list] = {}
+    for k, p in zip(owner, probs, strict=True):
+        by_ent.setdefault(k, []).append(p)
+    out = {}
+    for k, ent in enumerate(ents):
+        ps = by_ent.get(k)
+        if not ps:
+            out[ent["name"]] = {"label": "neutral", "score": 0.0}
+            continue
+        mean = [float(sum(p[c] for p in ps) / len(ps)) for c in range(3)]
+        label = CLASSES[max(range(3), key=mean.__getitem__)]
+        out[ent["name"]] = {"label": label, "score": round(mean[2] - mean[0], 4)}
+    return out
 
 
 def _seg_of(starts: list[int], segs: list[Span], char: int) -> int | None:
