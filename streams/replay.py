@@ -231,6 +231,9 @@ def run_replay(bootstrap: str, items: list[Item], opts: Options, *, workers: int
         except WorkerExited:
             raise
         except BrokerError as exc:
+            dead = [p for p in procs if not p.alive()]
+            if dead:
+                raise WorkerExited(dead[0].exit_report()) from None
             raise BrokerError(f"{exc}\n{procs[-1].log_tail()}") from None
         sampler = stack.enter_context(RssSampler([p.proc.pid for p in procs]))
         if on_ready:

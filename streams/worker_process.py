@@ -54,10 +54,16 @@ class WorkerProcess:
         except OSError:
             return ""
 
+    def error_line(self) -> str | None:
+        """The last ERROR line of the log: after a crash the log ends with shutdown chatter."""
+        errors = [line for line in self.log_tail(400).splitlines() if "[ERROR]" in line]
+        return errors[-1].strip() if errors else None
+
     def exit_report(self) -> str:
         code = self.proc.returncode if self.proc is not None else None
-        return (f"the worker (pid {self.proc.pid if self.proc else '?'}) exited with code {code}; "
-                f"last lines of {self.log_path}:\n{self.log_tail()}")
+        error = self.error_line()
+        return (f"the worker (pid {self.proc.pid if self.proc else '?'}) exited with code {code}"
+                + (f": {error}" if error else "") + f"; last lines of {self.log_path}:\n{self.log_tail()}")
 
     def __enter__(self) -> "WorkerProcess":
         return self.start()
