@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import for_code
 from aiokafka.protocol.metadata import MetadataRequest
+from mode.utils.times import want_seconds
 
 from streams.broker import BrokerError
 
@@ -39,15 +40,6 @@ class TopicSpec:
     config: dict = field(default_factory=dict, compare=False, hash=False)
 
 
-def changelog_config(*, retention: float | None, compacting: bool | None, deleting: bool | None) -> dict:
-    """Topic config of a table changelog, as Faust's own declaration writes it."""
-    policies = [name for name, on in (("compact", compacting), ("delete", deleting)) if on]
-    config = {"cleanup.policy": ",".join(policies)} if policies else {}
-    if retention:
-        config["retention.ms"] = str(int(retention * 1000))
-    return config
-
-
 def topology(app) -> list[TopicSpec]:
     """Every topic the app's agents read and every table changelog, with its partitions and config."""
     conf = app.conf
@@ -62,16 +54,11 @@ def topology(app) -> list[TopicSpec]:
         add(agent.channel, dict(agent.channel.config or {}))
     for table in app.tables.values():
         log = table.changelog_topic
-        config = changelog_config(retention=_seconds(log.retention), compacting=log.compacting,
-                                  deleting=log.deleting)
-        add(log, {**config, **(log.config or {})})
+        # Faust's own changelog config (cleanup policy, retention), as its declaration would write it.
+        retention = int(want_seconds(log.retention) * 1000) if log.retention else None
+        config = app.transport._topic_config(retention, log.compacting, log.deleting)  # noqa: SLF001
+        add(log, {key: str(value) for key, value in {**config, **(log.config or {})}.items()})
     return sorted(specs.values(), key=lambda s: s.name)
-
-
-def _seconds(value) -> float | None:
-    if value is None:
-        return None
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
 TOPIC_ALREADY_EXISTS = 36

@@ -101,8 +101,7 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-async def wait_for_group(bootstrap: str, group: str, members: int, timeout: float,
-                         alive: Callable[[], bool] = lambda: True) -> None:
+async def wait_for_group(bootstrap: str, group: str, members: int, timeout: float) -> None:
     """Until the consumer group is Stable with at least ``members`` members (each worker joined)."""
     from aiokafka.admin import AIOKafkaAdminClient
 
@@ -114,8 +113,6 @@ async def wait_for_group(bootstrap: str, group: str, members: int, timeout: floa
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if not alive():
-                raise BrokerError("a worker exited while starting; its last log lines:")
             try:
                 for resp in await admin.describe_consumer_groups([group]):
                     for g in resp.groups:
@@ -224,16 +221,12 @@ def run_replay(bootstrap: str, items: list[Item], opts: Options, *, workers: int
             # to create the table changelog topics, and one may cache them with 0 partitions.
             for i in range(workers):
                 procs.extend(start_workers(bootstrap, 1, stack, worker_env, first=i))
-                asyncio.run(wait_for_group(bootstrap, group, i + 1, WORKER_READY_TIMEOUT,
-                                           alive=lambda: all(p.alive() for p in procs)))
+                asyncio.run(while_alive(wait_for_group(bootstrap, group, i + 1, WORKER_READY_TIMEOUT), procs))
             if procs:
                 asyncio.run(while_alive(warm_up(bootstrap, WORKER_READY_TIMEOUT), procs))
         except WorkerExited:
-            raise
+            raise  # already names the worker's error and log
         except BrokerError as exc:
-            dead = [p for p in procs if not p.alive()]
-            if dead:
-                raise WorkerExited(dead[0].exit_report()) from None
             raise BrokerError(f"{exc}\n{procs[-1].log_tail()}") from None
         sampler = stack.enter_context(RssSampler([p.proc.pid for p in procs]))
         if on_ready:
