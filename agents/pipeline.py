@@ -12,7 +12,7 @@ from raw partition *p* is written to partition *p* of the next topic (explicitly
 an article's whole journey is one chain of transactions on one partition number, and the join's parts
 always meet on the same partition. Sends to a topic the worker does not consume are *not*
 transactional in Faust, which is why ``outcomes`` consumes enriched and dead-letter records.
-Two gaps in Faust's own bookkeeping are closed in ``streams/eos.py``: each agent sends a message's
+Two gaps in Faust's own bookkeeping are closed in ``agents/exactly_once.py``: each agent sends a message's
 output in one step that commits wait for (``guard``), and the join drops parts that a restarted worker
 delivers again for an article that already came out (``finished``).
 Run with ``wirestream worker`` or ``faust -A agents.pipeline worker``.
@@ -27,17 +27,18 @@ from typing import NamedTuple
 
 from spacy.tokens import Doc
 
-from agents import trending
-from agents.dedup_tables import finish
-from agents.enrich import STAGES, assemble
-from agents.intake import articles_in, item_detail, skip_parts
-from agents.nlp import load_nlp
+from agents import metrics
+from agents.enrichment import trending
+from agents.enrichment.intake import articles_in, item_detail, skip_parts
+from agents.exactly_once import CommitGuard, Finished
+from agents.offline import STAGES, assemble
+from agents.stages.nlp import load_nlp
+from agents.tables import finish
 from schemas.article import Article, InvalidArticle
 from schemas.codec import dumps
 from schemas.deadletter import make_deadletter
-from streams import metrics, topics
-from streams.app import app, settings
-from streams.eos import CommitGuard, Finished
+from streams.worker import topics
+from streams.worker.app import app, settings
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +47,9 @@ PARTS = (ARTICLE, *STAGES)
 
 #: Partial results per article id, held until every part has arrived. Keyed like articles.partial.
 parts_table = app.Table("article-parts", default=dict, partitions=settings.partitions)
-#: Each message's output is sent in one step that Faust's commits wait for (see streams/eos.py).
+#: Each message's output is sent in one step that Faust's commits wait for (see agents/exactly_once.py).
 guard = CommitGuard(app)
-#: Instances already joined: parts Faust delivers again after a crash are dropped (streams/eos.py).
+#: Instances already joined: parts Faust delivers again after a crash are dropped (agents/exactly_once.py).
 finished = Finished(parts_table)
 
 
@@ -229,7 +230,8 @@ async def join(stream):
 
 @app.agent(topics.enriched)
 async def trend(stream):
-    """Mention counts and sentiment per entity in 5-minute buckets (agents/trending.py), for GET /trending."""
+    """Mention counts and sentiment per entity in 5-minute buckets (agents/enrichment/trending.py),
+        for GET /trending."""
     async for event in stream.events():
         async with guard.step():
             try:
@@ -248,4 +250,4 @@ async def outcomes(stream):
 
 OUTCOME_KINDS = {topics.enriched.get_topic_name(): "enriched", topics.ninjs.get_topic_name(): "ninjs"}
 
-import streams.web  # noqa: E402,F401 - registers the HTTP views on the worker's web server
+import streams.worker.web  # noqa: E402,F401 - registers the HTTP views on the worker's web server

@@ -1,4 +1,4 @@
-"""Speed, load time and memory of the entity-sentiment encoder (agents/entity_sentiment_onnx.py).
+"""Speed, load time and memory of the entity-sentiment encoder (agents/stages/entity_sentiment.py).
 
     nice -n 10 .venv/bin/python bench/entity_sentiment_speed.py [--threads 1] [--limit 600] [--model-dir DIR]
 
@@ -37,8 +37,8 @@ def main() -> int:
     os.environ["WIRESTREAM_ORT_THREADS"] = str(args.threads)
     import numpy as np  # noqa: F401
 
-    from agents import entity_sentiment_onnx as eso
-    from streams.corpus import SHARED
+    from agents.stages import entity_sentiment as eso
+    from streams.replay.corpus import SHARED
 
     items = []
     for line in (SHARED / "data" / "newsmtsc" / "devtest_mt.jsonl").read_text(encoding="utf-8").splitlines():

@@ -11,7 +11,7 @@ machine); --wall gives wall-clock words/s. The last line times plain en_core_web
 PolNeAR texts, the reference of the throughput goal.
 
 Inputs are made by the scorer's own loaders (`nlp_eval.py inputs`), the records by the same code as
-`wirestream enrich` (agents.enrich: one nlp.pipe pass, then every STAGES function, then assemble), and
+`wirestream enrich` (agents.offline: one nlp.pipe pass, then every STAGES function, then assemble), and
 the scores by `nlp_eval.py score`. With --roundtrip each Doc goes through Doc.to_json() /
 Doc.from_json() first, as in the stream agents. Enriched records land in --workdir
 (default /tmp/wirestream-quality) for inspection; nothing is written into the repo.
@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from streams.corpus import SHARED, load_nlp_eval  # noqa: E402
+from streams.replay.corpus import SHARED, load_nlp_eval  # noqa: E402
 
 DATA = SHARED / "data"
 
@@ -74,7 +74,7 @@ def words(text: str) -> int:
 def run_split(ev, kind: str, src: Path, out_path: Path, nlp, *, limit: int | None, roundtrip: bool):
     from spacy.tokens import Doc
 
-    from agents.enrich import STAGES, assemble, utc_now
+    from agents.offline import STAGES, assemble, utc_now
 
     inputs = [{"id": d["id"], "headline": None, "body_text": d["body"]} for d in ev.LOADERS[kind](str(src))]
     if limit:
@@ -138,8 +138,8 @@ def main(argv=None) -> int:
     if args.wall:
         CLOCK = time.perf_counter
 
-    from agents.enrich import STAGES
-    from agents.nlp import load_nlp, profile
+    from agents.offline import STAGES
+    from agents.stages.nlp import load_nlp, profile
 
     ev = load_nlp_eval()
     workdir = Path(args.workdir)

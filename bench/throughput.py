@@ -32,7 +32,7 @@ from pathlib import Path
 
 import orjson
 
-from streams.corpus import BBC_TARBALL, SHARED
+from streams.replay.corpus import BBC_TARBALL, SHARED
 
 REPO = Path(__file__).resolve().parents[1]
 TARBALL = SHARED / BBC_TARBALL
@@ -71,7 +71,7 @@ def bench_raw(texts: list[str]) -> dict:
 
 def bench_offline(payloads: list[bytes]) -> dict:
     """What ``wirestream enrich`` does per input, minus printing."""
-    from agents.intake import articles_in, enrich_offline
+    from agents.enrichment.intake import articles_in, enrich_offline
 
     def go(batch):
         return list(enrich_offline((a for p in batch for a in articles_in(p)), batch_size=16))
@@ -93,7 +93,7 @@ def cold_broker_start(home: Path) -> tuple[float, str]:
 
 def bench_pipeline(bootstrap: str, items, *, workers: int, rate: float | None = None) -> dict:
     """One replay on fresh topics and a fresh consumer group; {"error"} if it could not run."""
-    from streams.broker import BrokerError
+    from streams.localkafka.node import BrokerError
 
     try:
         return _pipeline(bootstrap, items, workers=workers, rate=rate)
@@ -104,9 +104,9 @@ def bench_pipeline(bootstrap: str, items, *, workers: int, rate: float | None = 
 def _pipeline(bootstrap: str, items, *, workers: int, rate: float | None) -> dict:
     import asyncio
 
-    from streams.kafka_io import ensure_topics
-    from streams.replay import Options, run_replay
-    from streams.replay_stats import report
+    from streams.client.io import ensure_topics
+    from streams.replay.run import Options, run_replay
+    from streams.replay.stats import report
 
     run_id = uuid.uuid4().hex[:8]
     os.environ["WIRESTREAM_TOPIC_PREFIX"] = f"bench-{run_id}."
@@ -167,8 +167,8 @@ def main() -> None:
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "throughput.json"))
     args = ap.parse_args()
 
-    from streams.corpus import bbc_payloads
-    from streams.replay_source import Item, words
+    from streams.replay.corpus import bbc_payloads
+    from streams.replay.source import Item, words
 
     pairs = bbc_payloads(Path(args.tarball), args.articles, uuid.uuid4().hex[:6])
     bodies = [orjson.loads(p)["body_text"] for _, p in pairs]

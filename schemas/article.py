@@ -140,7 +140,7 @@ def parse_raw(value: bytes, *, received_at: str | None = None) -> Article:
         raise InvalidArticle("not_utf8", f"invalid UTF-8 at byte {e.start}") from None
     if text.lstrip().startswith(("{", "[")):
         return _from_json(text, stamp)
-    from schemas.xmlformats import looks_like_xml, parse_xml
+    from schemas.formats.xml import looks_like_xml, parse_xml
 
     if looks_like_xml(text) and (found := parse_xml(text, stamp)) is not None:
         if len(found) > 1:
@@ -178,7 +178,7 @@ def parse_many(value: bytes, *, received_at: str | None = None) -> list[Article 
                 orjson.loads(text)
             except orjson.JSONDecodeError:
                 return [_one(line.encode(), stamp) for line in lines]
-        from schemas.xmlformats import looks_like_xml, parse_xml
+        from schemas.formats.xml import looks_like_xml, parse_xml
 
         if looks_like_xml(text) and (found := parse_xml(text, stamp)) is not None:
             return found

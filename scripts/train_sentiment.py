@@ -1,10 +1,10 @@
-"""Train the entity-targeted sentiment model (agents/models/sentiment.json) on NewsMTSC train.
+"""Train the entity-targeted sentiment model (agents/stages/models/sentiment.json) on NewsMTSC train.
 
-    .venv/bin/python scripts/train_sentiment.py [--l2 1e-3] [--out agents/models/sentiment.json]
+    .venv/bin/python scripts/train_sentiment.py [--l2 1e-3] [--out agents/stages/models/sentiment.json]
 
 Data: ../shared/data/newsmtsc/train.jsonl (Hamborg & Donnay, EACL 2021; repo MIT, sentences from US
 news, copyright with the publishers; not copied into the repo). Each target mention in a sentence
-gives one example (negative / neutral / positive); the features are agents.sentiment.target_features
+gives one example (negative / neutral / positive); the features are agents.stages.sentiment.target_features
 over the load_nlp() parse, the model a class-balanced multinomial logistic regression (L2) fitted with
 full-batch Adam in numpy. devtest_mt is scored on gold target spans after training (macro-F1); the
 end-to-end number (through our own entity mentions) is in bench/quality.py.
@@ -23,15 +23,15 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from streams.corpus import SHARED  # noqa: E402
+from streams.replay.corpus import SHARED  # noqa: E402
 
 DATA = SHARED / "data" / "newsmtsc"
 POL = {2.0: 0, 4.0: 1, 6.0: 2}
 
 
 def examples(path: Path, nlp):
-    from agents.nlp import segments
-    from agents.sentiment import analyzer, target_features
+    from agents.stages.nlp import segments
+    from agents.stages.sentiment import analyzer, target_features
 
     rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
     X, y = [], []
@@ -102,7 +102,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sweep", action="store_true", help="print dev macro-F1 for several l2 values")
     args = ap.parse_args(argv)
 
-    from agents.nlp import load_nlp
+    from agents.stages.nlp import load_nlp
 
     nlp = load_nlp()
     t0 = time.time()

@@ -3,7 +3,7 @@
 import random
 import tarfile
 
-from streams.corpus import BBC_TARBALL, SHARED
+from streams.replay.corpus import BBC_TARBALL, SHARED
 
 TARBALL = SHARED / BBC_TARBALL
 

@@ -24,7 +24,7 @@ def seed_bytes() -> bytes:
 
 @pytest.fixture(scope="session")
 def bootstrap():
-    from streams.broker import local_broker, parse_broker_url
+    from streams.localkafka.node import local_broker, parse_broker_url
 
     given = os.environ.get("WIRESTREAM_BROKER")
     if given:
@@ -38,8 +38,8 @@ def bootstrap():
 @pytest.fixture(scope="session")
 def worker(bootstrap, tmp_path_factory):
     """One Faust worker process with every agent, for the end-to-end tests."""
-    from streams.kafka_io import ensure_topics
-    from streams.worker_process import WorkerProcess
+    from streams.client.io import ensure_topics
+    from streams.replay.workers import WorkerProcess
 
     asyncio.run(ensure_topics(bootstrap))
     log = tmp_path_factory.mktemp("worker") / "worker.log"

@@ -6,11 +6,11 @@ import dataclasses
 import uuid
 from pathlib import Path
 
-from streams.accounting import Outcome, collect
-from streams.config import Settings, topic_name
-from streams.corpus import BBC_TARBALL, SHARED, bbc_payloads
-from streams.kafka_io import Reader, ensure_topics, produce
-from streams.worker_process import WorkerProcess
+from streams.client.accounting import Outcome, collect
+from streams.client.io import Reader, ensure_topics, produce
+from streams.replay.corpus import BBC_TARBALL, SHARED, bbc_payloads
+from streams.replay.workers import WorkerProcess
+from streams.settings import Settings, topic_name
 
 BBC = SHARED / BBC_TARBALL
 

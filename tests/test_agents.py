@@ -8,7 +8,7 @@ import pytest
 from agents import pipeline
 from schemas.article import parse_raw
 from schemas.validate import validate_deadletter, validate_enriched
-from streams import topics
+from streams.worker import topics
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def sent():
         patches.append(patch.object(getattr(topics, name), "send", AsyncMock(side_effect=send)))
     # The join's table writes its changelog to Kafka; here only its in-memory state matters.
     patches.append(patch.object(type(pipeline.parts_table), "_send_changelog", lambda *a, **k: None))
-    # Nothing is buffered for Kafka here, and no producer runs to flush it (see streams/eos.py).
+    # Nothing is buffered for Kafka here, and no producer runs to flush it (see agents/exactly_once.py).
     patches.append(patch.object(pipeline.app.producer.buffer, "flush", AsyncMock()))
     patches.append(patch.object(type(pipeline.app.producer.buffer), "size", PropertyMock(return_value=0)))
     for p in patches:
@@ -98,7 +98,8 @@ def test_stages_and_join_produce_one_valid_enriched_record(sent, seed_bytes):
     assert out["partition"] == 2
     validate_enriched(out["value"])
     assert "John Kirby" in {e["name"] for e in out["value"]["entities"]}
-    # Once joined, the parts are forgotten; only a marker that the instance is done stays (streams/eos.py).
+    # Once joined, the parts are forgotten; only a marker that the instance is done stays
+    # (agents/exactly_once.py).
     assert list(pipeline.parts_table.data.values()) == [{"done": True}]
 
 

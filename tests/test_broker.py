@@ -1,4 +1,4 @@
-"""Local Kafka broker management (streams/broker.py, streams/broker_cli.py).
+"""Local Kafka broker management (streams/localkafka/node.py, streams/cli/broker.py).
 
 Tests marked ``broker`` start a real Apache Kafka broker in a temporary WIRESTREAM_HOME on free ports. They
 reuse the jar cache of the surrounding environment (WIRESTREAM_KAFKA_CACHE, else <home>/kafka of the
@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from streams import broker
-from streams.broker import BrokerError
-from streams.broker_cli import broker as broker_group
+from streams.cli.broker import broker as broker_group
+from streams.localkafka import node as broker
+from streams.localkafka.node import BrokerError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -50,7 +50,7 @@ def isolated(tmp_path, monkeypatch, jar_cache):
 def _cli(*args: str) -> subprocess.CompletedProcess:
     """Run `wirestream broker ...` in a separate Python process (as a user would)."""
     code = (
-        "import sys; from streams.broker_cli import broker; "
+        "import sys; from streams.cli.broker import broker; "
         "broker(sys.argv[1:], prog_name='wirestream broker')"
     )
     return subprocess.run([sys.executable, "-c", code, *args], cwd=REPO, capture_output=True, text=True,
@@ -346,7 +346,7 @@ def test_resolve_broker(monkeypatch):
 
 
 def test_cluster_node_properties():
-    from streams.broker_cluster import node_properties
+    from streams.localkafka.cluster import node_properties
 
     text = node_properties(Path("/d"), 2, [[9001, 9101], [9002, 9102], [9003, 9103]])
     props = dict(line.split("=", 1) for line in text.splitlines() if not line.startswith("#"))
@@ -370,13 +370,13 @@ def test_cluster_commands_without_a_cluster(tmp_path, monkeypatch):
     result = runner.invoke(broker_group, ["start", "--nodes", "3", "--secure"])
     assert result.exit_code == 1 and "--secure and --port are for the single-node broker" in result.output
     with pytest.raises(BrokerError, match="at least 2 nodes"):
-        from streams.broker_cluster import start
+        from streams.localkafka.cluster import start
 
         start(1)
 
 
 def test_status_lines_show_secure_listener_and_nodes():
-    from streams.broker_cli import status_lines
+    from streams.cli.broker import status_lines
 
     single = {"pid": 1, "bootstrap": "127.0.0.1:1", "secure_bootstrap": "127.0.0.1:2",
               "security_protocol": "SASL_SSL", "sasl_mechanisms": ["SCRAM-SHA-256", "PLAIN"],

@@ -13,10 +13,11 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from click.testing import CliRunner
 
-from streams import broker, broker_cluster
-from streams.broker_cli import broker as broker_group
-from streams.kafka_io import Reader, ensure_topics, produce
-from streams.security import ENV_VARS
+from streams.cli.broker import broker as broker_group
+from streams.client.io import Reader, ensure_topics, produce
+from streams.client.security import ENV_VARS
+from streams.localkafka import cluster as broker_cluster
+from streams.localkafka import node as broker
 
 pytestmark = pytest.mark.broker
 
@@ -119,7 +120,7 @@ def test_new_topics_get_replication_3_and_min_isr_2(cluster, monkeypatch):
     monkeypatch.setenv("WIRESTREAM_REPLICATION", "3")
     monkeypatch.setenv("WIRESTREAM_TOPIC_PREFIX", f"cluster-{uuid.uuid4().hex[:6]}.")
     asyncio.run(ensure_topics(bootstrap))  # the pipeline's own topics, as a worker would create them
-    from streams.config import topic_name
+    from streams.settings import topic_name
 
     assert all(p[1] == [1, 2, 3] for p in asyncio.run(describe(bootstrap, topic_name("raw"))).values())
 

@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from schemas.article import parse_raw
-from streams import broker
-from streams.broker import BrokerError
-from streams.broker_cli import broker as broker_group
-from streams.kafka_io import Reader, ensure_topics, produce, raw_key
-from streams.security import ENV_VARS
+from streams.cli.broker import broker as broker_group
+from streams.client.io import Reader, ensure_topics, produce, raw_key
+from streams.client.security import ENV_VARS
+from streams.localkafka import node as broker
+from streams.localkafka.node import BrokerError
 
 pytestmark = pytest.mark.broker
 REPO = Path(__file__).resolve().parents[1]
@@ -159,7 +159,7 @@ def test_cli_flags_reach_the_secure_listener(secure, tmp_path, seed_bytes):
 
 def test_pipeline_end_to_end_through_the_secure_listener(secure, use_env, tmp_path, seed_bytes):
     """A worker configured only by the environment enriches the seed, reading and writing over SASL_SSL."""
-    from streams.worker_process import WorkerProcess
+    from streams.replay.workers import WorkerProcess
 
     home, state = secure
     run = uuid.uuid4().hex[:6]
@@ -183,7 +183,7 @@ def test_pipeline_end_to_end_through_the_secure_listener(secure, use_env, tmp_pa
 async def _enrich_one(bootstrap: str, payload: bytes, seed_id: str, worker) -> dict | None:
     import orjson
 
-    from streams.config import topic_name
+    from streams.settings import topic_name
 
     async with Reader(bootstrap, [topic_name("enriched")], start="latest") as reader:
         await produce(bootstrap, topic_name("raw"), [(raw_key(payload), payload)])

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from streams import broker_cluster
+from streams.localkafka import cluster as broker_cluster
 from tests.faults import Pipeline, articles
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]

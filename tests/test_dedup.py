@@ -1,10 +1,10 @@
-"""Near-duplicate detection (agents/dedup.py) on BBC articles and edited copies of them."""
+"""Near-duplicate detection (agents/enrichment/dedup.py) on BBC articles and edited copies of them."""
 
 import random
 
 import pytest
 
-from agents.dedup import check_and_add, containment, shingles
+from agents.enrichment.dedup import check_and_add, containment, shingles
 from tests.bbc import EDITS, bbc_articles, edited
 
 

@@ -6,9 +6,9 @@ import pytest
 
 from schemas.article import parse_raw
 from schemas.validate import validate_enriched
-from streams.accounting import collect
-from streams.config import topic_name
-from streams.kafka_io import Reader, produce
+from streams.client.accounting import collect
+from streams.client.io import Reader, produce
+from streams.settings import topic_name
 
 pytestmark = pytest.mark.broker
 

@@ -5,8 +5,8 @@ import copy
 import orjson
 import pytest
 
-from agents.enrich import STAGES, assemble, enrich_articles
-from agents.nlp import load_nlp
+from agents.offline import STAGES, assemble, enrich_articles
+from agents.stages.nlp import load_nlp
 from tests.test_stages import seed_body
 
 LABELS = {"negative", "neutral", "positive"}

@@ -1,4 +1,4 @@
-"""The shipped encoder for entity-targeted sentiment (agents/models/entity_sentiment): hand-checked cases.
+"""The shipped encoder for entity-targeted sentiment (agents/stages/models/entity_sentiment): by-hand cases.
 
 Each sentence below was written for this test (not taken from NewsMTSC); a regressed or mis-exported
 model fails them. Skipped when the model or onnxruntime/tokenizers are missing.
@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from agents import entity_sentiment_onnx as eso
+from agents.stages import entity_sentiment as eso
 
 pytestmark = pytest.mark.skipif(not eso.available(), reason="entity_sentiment model or onnxruntime missing")
 
@@ -82,7 +82,7 @@ def test_long_sentence_windows_around_target():
 
 
 def test_import_loads_nothing():
-    code = ("import sys; import agents.entity_sentiment_onnx as m; "
+    code = ("import sys; import agents.stages.entity_sentiment as m; "
             "assert 'onnxruntime' not in sys.modules and 'tokenizers' not in sys.modules; "
             "assert m.session.cache_info().currsize == 0")
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -91,8 +91,8 @@ def test_import_loads_nothing():
 def test_accurate_profile_in_sentiment_stage(monkeypatch):
     """WIRESTREAM_PROFILE=accurate: the sentiment stage scores entity mentions with the encoder and
     the entity stage adds the resolved pronoun ("He" -> John Smith)."""
-    from agents.enrich import STAGES
-    from agents.nlp import load_nlp
+    from agents.offline import STAGES
+    from agents.stages.nlp import load_nlp
 
     doc = load_nlp()("Critics slammed John Smith for the scandal. He was fired by the board on Friday.")
     fast = STAGES["entities"](doc)

@@ -1,7 +1,7 @@
-"""streams/eos.py without Kafka: the join's finished-instance markers (the Kafka side is proven by
+"""agents/exactly_once.py without Kafka: the join's finished-instance markers (the Kafka side is proven by
 tests/test_exactly_once.py)."""
 
-from streams.eos import DONE, Finished, _position
+from agents.exactly_once import DONE, Finished, _position
 
 
 class Table(dict):

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from streams.accounting import Outcome
+from streams.client.accounting import Outcome
 from tests.faults import Pipeline, articles
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
@@ -46,7 +46,7 @@ def test_worker_sigkilled_three_times_loses_and_duplicates_nothing(pipeline):
 def test_broker_restart_mid_replay_loses_and_duplicates_nothing(tmp_path):
     """A broker of its own (the session's may be shared): stopped and started again on the same data
     and port while the worker is busy; the worker must carry on by itself."""
-    from streams import broker
+    from streams.localkafka import node as broker
 
     home = tmp_path / "restart-home"
     bootstrap = broker.start(home=home)

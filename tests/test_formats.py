@@ -1,5 +1,5 @@
 """Input formats beyond plain JSON/text: NITF, RSS 2.0, Atom, JSON lines/arrays, schema-checked ninjs;
-and language identification (schemas/xmlformats.py, schemas/ninjs_schema.py, agents/langid.py)."""
+and language identification (schemas/formats/, schemas/ninjs_schema.py, agents/enrichment/language.py)."""
 
 import json
 from pathlib import Path
@@ -7,8 +7,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from agents.intake import articles_in, enrich_offline, skip_parts
-from agents.langid import detect, is_english, with_language
+from agents.enrichment.intake import articles_in, enrich_offline, skip_parts
+from agents.enrichment.language import detect, is_english, with_language
 from schemas.article import Article, InvalidArticle, parse_many, parse_raw
 from schemas.validate import validate_enriched
 

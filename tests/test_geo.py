@@ -1,8 +1,8 @@
-"""Offline geocoding of place entities (agents/geo.py): resolved only when unambiguous."""
+"""Offline geocoding of place entities (agents/enrichment/geo.py): resolved only when unambiguous."""
 
 import pytest
 
-from agents.geo import geocode, geocode_entities
+from agents.enrichment.geo import geocode, geocode_entities
 
 
 @pytest.mark.parametrize(("name", "code", "has_point"), [

@@ -13,9 +13,9 @@ from aiokafka.errors import KafkaError
 
 from schemas.deadletter import MAX_ORIGINAL_JSON_BYTES
 from schemas.validate import validate_deadletter, validate_enriched
-from streams.accounting import collect
-from streams.config import topic_name
-from streams.kafka_io import PayloadTooLarge, Reader, produce
+from streams.client.accounting import collect
+from streams.client.io import PayloadTooLarge, Reader, produce
+from streams.settings import topic_name
 
 pytestmark = pytest.mark.broker
 

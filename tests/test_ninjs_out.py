@@ -1,12 +1,12 @@
-"""The ninjs 2.2 projection (agents/ninjs_out.py) of enriched records from every input format."""
+"""The ninjs 2.2 projection (agents/enrichment/ninjs.py) of enriched records from every input format."""
 
 import json
 from pathlib import Path
 
 import pytest
 
-from agents.intake import articles_in, enrich_offline
-from agents.newsroom import finish
+from agents.enrichment.finish import finish
+from agents.enrichment.intake import articles_in, enrich_offline
 from schemas.article import Article, InvalidArticle
 from schemas.ninjs_schema import _validator, is_valid
 

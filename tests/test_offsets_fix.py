@@ -1,4 +1,5 @@
-"""streams/offsets_fix.py: Faust's gap filling must never commit past a delivered, unprocessed message."""
+"""streams/worker/faust_fixes/offsets.py: Faust's gap filling never commits past a delivered, unprocessed
+message."""
 
 from collections import defaultdict
 
@@ -6,7 +7,7 @@ from faust.transport.consumer import Consumer
 from faust.types import TP as FaustTP
 from intervaltree import IntervalTree
 
-from streams import offsets_fix
+from streams.worker.faust_fixes import offsets as offsets_fix
 
 TP = "raw-0"
 

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from streams.kafka_io import open_producer
-from streams.replay import tree_rss
+from streams.client.io import open_producer
+from streams.replay.run import tree_rss
 from tests.faults import Pipeline, articles, raw_lag
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]

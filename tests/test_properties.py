@@ -7,8 +7,8 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agents.enrich import enrich_articles
-from agents.nlp import load_nlp
+from agents.offline import enrich_articles
+from agents.stages.nlp import load_nlp
 from schemas.article import REASONS, InvalidArticle, parse_many
 from schemas.validate import validate_enriched
 

@@ -7,9 +7,9 @@ import orjson
 import pytest
 
 from schemas.article import parse_raw
-from streams.kafka_io import raw_key
-from streams.replay_source import Item, read_inputs, schedule, to_items
-from streams.replay_stats import REPORT_KEYS, Run, percentile, report, table
+from streams.client.io import raw_key
+from streams.replay.source import Item, read_inputs, schedule, to_items
+from streams.replay.stats import REPORT_KEYS, Run, percentile, report, table
 
 A = b"First headline\n\nAngela Merkel met Emmanuel Macron in Paris."
 B = b'{"id": "b-1", "headline": "Second", "body_text": "Olaf Scholz spoke in Berlin on Monday."}'

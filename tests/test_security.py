@@ -1,12 +1,12 @@
-"""Client security settings (streams/security.py, streams/security_cli.py): parsing, redaction; no broker."""
+"""Client security settings (streams/client/security.py, streams/cli/security.py): parsing, redaction."""
 
 import ssl
 
 import pytest
 from click.testing import CliRunner
 
-from streams import broker_security
-from streams.security import ENV_VARS, ClientSecurity, SecurityConfigError, from_env
+from streams.client.security import ENV_VARS, ClientSecurity, SecurityConfigError, from_env
+from streams.localkafka import secure as broker_security
 
 SECRET = "s3cret-Pa55word"
 
@@ -136,7 +136,7 @@ def test_password_file_is_private_and_stable(tmp_path):
 
 
 def test_secure_start_refuses_a_store_without_these_credentials(tmp_path):
-    from streams.broker import BrokerError
+    from streams.localkafka.node import BrokerError
 
     password = broker_security.ensure_password(tmp_path)
     good = {"scram_user": "wirestream", "password_sha256": broker_security.fingerprint(password)}

@@ -5,11 +5,11 @@ from pathlib import Path
 import pytest
 from spacy.tokens import Doc
 
-from agents.enrich import STAGES
-from agents.entities import extract_entities
-from agents.nlp import load_nlp, segments
-from agents.quotes import extract_quotes
-from agents.sentiment import analyse_sentiment
+from agents.offline import STAGES
+from agents.stages.entities import extract_entities
+from agents.stages.nlp import load_nlp, segments
+from agents.stages.quotes import extract_quotes
+from agents.stages.sentiment import analyse_sentiment
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_fff007b84d78eb8b.txt"
 CROSS_HEADS = (

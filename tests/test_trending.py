@@ -1,7 +1,7 @@
-"""Trending entity arithmetic (agents/trending.py) and the CLI's merge of several workers."""
+"""Trending entity arithmetic (agents/enrichment/trending.py) and the CLI's merge of several workers."""
 
-from agents.trending import contributions, top
-from streams.trending_cli import merge, render
+from agents.enrichment.trending import contributions, top
+from streams.cli.trending import merge, render
 
 
 def entity(name, label, mentions, score):
@@ -34,7 +34,7 @@ def test_merge_weights_sentiment_by_articles():
 def test_count_writes_one_key_per_entity_and_expires_old_buckets(monkeypatch):
     from collections import defaultdict
 
-    from agents import trending
+    from agents.enrichment import trending
 
     table = defaultdict(lambda: None)
     monkeypatch.setattr(trending, "table", table)
@@ -50,7 +50,7 @@ def test_count_writes_one_key_per_entity_and_expires_old_buckets(monkeypatch):
 
 
 def test_windows_sum_buckets_of_the_last_hour_or_this_clock_hour_on_held_partitions():
-    from agents.trending import BUCKET, rows_in, top
+    from agents.enrichment.trending import BUCKET, rows_in, top
 
     hour = 3600 * 500  # a clock hour boundary
     now = hour + 20 * 60  # 20 minutes into the hour

@@ -8,8 +8,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams.accounting import collect
-from streams.kafka_io import Reader, produce
+from streams.client.accounting import collect
+from streams.client.io import Reader, produce
 from tests.webworker import WebWorker
 
 pytestmark = pytest.mark.broker

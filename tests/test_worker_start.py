@@ -17,12 +17,12 @@ import uuid
 import orjson
 import pytest
 
-from streams import broker
-from streams.accounting import collect
-from streams.broker_jvm import jar_cache_dir
-from streams.config import topic_name
-from streams.kafka_io import Reader, open_producer
-from streams.worker_process import WorkerProcess
+from streams.client.accounting import collect
+from streams.client.io import Reader, open_producer
+from streams.localkafka import node as broker
+from streams.localkafka.jvm import jar_cache_dir
+from streams.replay.workers import WorkerProcess
+from streams.settings import topic_name
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 

@@ -9,9 +9,9 @@ import urllib.error
 import urllib.request
 import uuid
 
-from streams.config import Settings, topic_name
-from streams.kafka_io import ensure_topics
-from streams.worker_process import WorkerProcess
+from streams.client.io import ensure_topics
+from streams.replay.workers import WorkerProcess
+from streams.settings import Settings, topic_name
 
 TOKEN = "test-token-" + uuid.uuid4().hex[:8]
 

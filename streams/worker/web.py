@@ -1,0 +1,163 @@
+"""HTTP views on the worker's Faust web server (enabled by ``WIRESTREAM_WEB_PORT``).
+
+* ``POST /articles``: one article (any accepted format) or a JSON array of articles, with
+  ``Authorization: Bearer $WIRESTREAM_INGEST_TOKEN``; at most ``WIRESTREAM_INGEST_MAX_BYTES`` (2 MiB).
+  Every article is checked like the validate agent would, then produced to ``articles.raw`` keyed by
+  its id (acks=all, idempotent) before the 202 answer, so an accepted article is never lost.
+* ``GET /metrics``: Prometheus text format (agents/metrics.py).
+* ``GET /health``: 200 once the worker has joined its group and recovered its tables, else 503.
+* ``GET /trending?window=1h&kind=hopping|tumbling&limit=20``: the most mentioned entities in the
+  window on this worker's partitions, with their mean sentiment (agents/enrichment/trending.py).
+
+The ingest producer is a plain Kafka producer, not Faust's: Faust's transactional producers only write
+within the transaction of a partition this worker consumes, and an HTTP request belongs to none.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+
+import orjson
+from aiohttp import web
+from faust.web import Request, Response, View
+
+from agents import metrics
+from schemas.article import InvalidArticle, parse_many
+from streams.worker import topics
+from streams.worker.app import app
+
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+
+
+def max_bytes() -> int:
+    return int(os.environ.get("WIRESTREAM_INGEST_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def authorised(header: str | None) -> bool:
+    """Constant-time Bearer token check; with no token configured nobody is authorised."""
+    token = os.environ.get("WIRESTREAM_INGEST_TOKEN", "")
+    scheme, _, given = (header or "").partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(),
+                                                                               token.encode())
+
+
+def split_payload(body: bytes) -> tuple[list[tuple[bytes | None, bytes]], list[str]]:
+    """((key, raw message) pairs, article ids) for a request body; raises InvalidArticle naming the bad item.
+
+    A JSON array becomes one message per item, keyed by its id; anything else (one JSON article, NITF,
+    a feed, plain text) is one message as a producer would send it, keyed by its id if it holds one.
+    """
+    found = parse_many(body)
+    for i, item in enumerate(found):
+        if isinstance(item, InvalidArticle):
+            where = f"item {i}: " if len(found) > 1 else ""
+            raise InvalidArticle(item.reason, f"{where}{item.detail}")
+    ids = [a.id for a in found]
+    if body.lstrip().startswith(b"["):
+        items = orjson.loads(body)
+        return [(a.id.encode(), orjson.dumps(item)) for item, a in zip(items, found, strict=True)], ids
+    return [(ids[0].encode() if len(ids) == 1 else None, bytes(body))], ids
+
+
+_producer = None
+
+
+async def producer():
+    global _producer
+    if _producer is None:
+        from streams.client.io import open_producer
+
+        _producer = await open_producer(os.environ.get("WIRESTREAM_BROKER") or "127.0.0.1:9092")
+    return _producer
+
+
+@app.on_before_shutdown.connect
+async def _close_producer(sender, **kwargs) -> None:
+    global _producer
+    if _producer is not None:
+        await _producer.stop()
+        _producer = None
+
+
+async def read_limited(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it is over ``limit`` bytes (without reading the rest)."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.content.iter_chunked(65536):
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+@app.page("/articles")
+class Articles(View):
+    async def post(self, request: Request) -> Response:
+        if not authorised(request.headers.get("Authorization")):
+            return self.json({"error": "unauthorized", "detail": "send Authorization: Bearer <token>"},
+                             status=401, headers={"WWW-Authenticate": "Bearer"})
+        body = await read_limited(request, max_bytes())
+        if body is None:
+            return self.json({"error": "payload_too_large", "detail": f"body over {max_bytes()} bytes"},
+                             status=413)
+        try:
+            messages, ids = split_payload(body)
+        except InvalidArticle as exc:
+            return self.json({"error": exc.reason, "detail": exc.detail}, status=400)
+        prod = await producer()
+        topic = topics.raw.get_topic_name()
+        futures = [await prod.send(topic, value=raw, key=key) for key, raw in messages]
+        for fut in futures:
+            await fut  # acknowledged by all in-sync replicas before we answer
+        metrics.INGESTED.inc(len(ids))
+        return self.json({"ids": ids}, status=202)
+
+
+@app.page("/metrics")
+class Metrics(View):
+    async def get(self, request: Request) -> Response:
+        await metrics.update_lag(self.app)
+        # An aiohttp response: Faust's helpers cannot set the parameters of the exposition content type.
+        return web.Response(body=metrics.exposition(), headers={"Content-Type": metrics.CONTENT_TYPE})
+
+
+def readiness(faust_app) -> tuple[bool, dict]:
+    recovered = faust_app.tables.recovery.completed.is_set()
+    state = {
+        "started": bool(faust_app.started),
+        "assigned": faust_app.rebalancing_count > 0 and not faust_app.rebalancing,
+        "tables_recovered": recovered,
+    }
+    try:
+        state["partitions"] = len(faust_app.consumer.assignment())
+    except Exception:  # noqa: BLE001 - consumer not started yet
+        state["partitions"] = 0
+    return all(v for k, v in state.items() if k != "partitions"), state
+
+
+@app.page("/health")
+class Health(View):
+    async def get(self, request: Request) -> Response:
+        ready, state = readiness(self.app)
+        return self.json({"status": "ready" if ready else "starting", **state}, status=200 if ready else 503)
+
+
+@app.page("/trending")
+class Trending(View):
+    async def get(self, request: Request) -> Response:
+        from agents.enrichment import trending
+
+        window, kind = request.query.get("window", "1h"), request.query.get("kind", "hopping")
+        try:
+            limit = int(request.query.get("limit", "20"))
+        except ValueError:
+            limit = -1
+        if window != "1h" or kind not in trending.WINDOWS or not 1 <= limit <= 1000:
+            return self.json({"error": "bad_request",
+                              "detail": "window=1h, kind=hopping|tumbling, limit=1..1000"}, status=400)
+        partitions = sorted({tp.partition for tp in self.app.consumer.assignment()
+                             if tp.topic == topics.enriched.get_topic_name()})
+        return self.json({"window": window, "kind": kind, "partitions": partitions,
+                          "entities": trending.snapshot(kind, limit, partitions)})
