@@ -1,58 +1,26 @@
-"""Stage registry, record assembly (enriched schema v1) and the offline batch path."""
+"""The offline path (``wirestream enrich``, evaluation): the stream's stages, assembly and finishing
+touches in one process, with spaCy batching over ``body_text``; no Kafka."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Iterable, Iterator
+from itertools import islice
 
 from spacy.language import Language
-from spacy.tokens import Doc
 
-from agents.stages.entities import entities_stage
+from agents.enrichment.finish import finish
+from agents.enrichment.intake import EMPTY_RESULTS
+from agents.enrichment.language import skipped
+from agents.enrichment.record import assemble
+from agents.stages import STAGES
 from agents.stages.nlp import load_nlp
-from agents.stages.quotes import extract_quotes
-from agents.stages.sentiment import analyse_sentiment
-
-SCHEMA_VERSION = 1
-STAGES: dict[str, Callable[[Doc], object]] = {
-    "entities": entities_stage,
-    "quotes": extract_quotes,
-    "sentiment": analyse_sentiment,
-}
-_NEUTRAL = {"label": "neutral", "score": 0.0}
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def assemble(article: dict, parts: dict, *, enriched_at: str) -> dict:
-    """Merge the stage outputs into one enriched v1 record; `parts` is not modified.
-
-    Entity sentiment moves from the sentiment stage onto each entity (neutral 0.0 when the stage has no
-    score for it), so the record's top-level sentiment has no `entities` key.
-    """
-    sentiment = {k: v for k, v in parts["sentiment"].items() if k != "entities"}
-    by_entity = parts["sentiment"].get("entities") or {}
-    entities = [{**e, "sentiment": dict(by_entity.get(e["name"], _NEUTRAL))} for e in parts["entities"]]
-    return {
-        "id": article["id"],
-        "schema_version": SCHEMA_VERSION,
-        "headline": article.get("headline"),
-        "body_text": article["body_text"],
-        "language": article.get("language"),
-        "received_at": article.get("received_at"),
-        "enriched_at": enriched_at,
-        "entities": entities,
-        "quotes": parts["quotes"],
-        "sentiment": sentiment,
-    }
+from schemas.clock import utc_now
 
 
 def enrich_articles(
     articles: Iterable[dict], *, nlp: Language | None = None, batch_size: int = 16
 ) -> Iterator[dict]:
-    """Offline path: the same stages and assembly as the stream, with spaCy batching over body_text.
+    """The same stages and assembly as the stream, with spaCy batching over body_text.
 
     Articles without `received_at` (e.g. evaluation inputs) get the enrichment time, so the record
     stays complete.
@@ -63,3 +31,28 @@ def enrich_articles(
         parts = {name: fn(doc) for name, fn in STAGES.items()}
         now = utc_now()
         yield assemble({**article, "received_at": article.get("received_at") or now}, parts, enriched_at=now)
+
+
+def enrich_offline(articles, *, batch_size: int = 16):
+    """The offline path (``wirestream enrich``): the stream's stages and finishing touches (places,
+    near-duplicates within this run, ``skipped`` for non-English articles), in input order."""
+
+    from agents.enrichment.record import assemble
+    from agents.offline import enrich_articles
+    from schemas.clock import utc_now
+
+    bands, signatures = {}, {}
+    it = iter(articles)
+    while chunk := list(islice(it, batch_size * 4)):
+        english = iter(enrich_articles([a.to_dict() for a in chunk if skipped(a.language) is None],
+                                       batch_size=batch_size))
+        for article in chunk:
+            skip = skipped(article.language)
+            if skip is None:
+                record = next(english)
+            else:
+                now = utc_now()
+                record = assemble({**article.to_dict(), "received_at": article.received_at or now},
+                                  EMPTY_RESULTS, enriched_at=now)
+            part = {"result": article.to_dict(), "skipped": skip}
+            yield finish(record, part, bands=bands, signatures=signatures)[0]

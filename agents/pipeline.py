@@ -15,46 +15,39 @@ transactional in Faust, which is why ``outcomes`` consumes enriched and dead-let
 Two gaps in Faust's own bookkeeping are closed in ``agents/exactly_once.py``: each agent sends a message's
 output in one step that commits wait for (``guard``), and the join drops parts that a restarted worker
 delivers again for an article that already came out (``finished``).
-Run with ``wirestream worker`` or ``faust -A agents.pipeline worker``.
+Nothing is declared at import: :func:`register` puts the agents on an app that streams/worker/app.py
+built, with its topics and tables. Run with ``wirestream worker`` or ``faust -A agents.pipeline worker``
+(this module's ``app`` builds the worker's app on first access, for Faust's command line).
 """
+
+from __future__ import annotations
 
 import asyncio
 import logging
 import time
 from collections import OrderedDict
-from datetime import UTC, datetime
 from typing import NamedTuple
 
 from spacy.tokens import Doc
 
 from agents import metrics
-from agents.enrichment import trending
 from agents.enrichment.intake import articles_in, item_detail, skip_parts
+from agents.enrichment.record import assemble
 from agents.exactly_once import CommitGuard, Finished
-from agents.offline import STAGES, assemble
+from agents.stages import STAGES
 from agents.stages.nlp import load_nlp
-from agents.tables import finish
-from schemas.article import Article, InvalidArticle
+from agents.tables import Tables
+from schemas.article import Article
+from schemas.clock import utc_now
 from schemas.codec import dumps
 from schemas.deadletter import make_deadletter
-from streams.worker import topics
-from streams.worker.app import app, settings
+from schemas.errors import InvalidArticle
+from streams.settings import Settings
 
 log = logging.getLogger(__name__)
 
 ARTICLE = "article"
 PARTS = (ARTICLE, *STAGES)
-
-#: Partial results per article id, held until every part has arrived. Keyed like articles.partial.
-parts_table = app.Table("article-parts", default=dict, partitions=settings.partitions)
-#: Each message's output is sent in one step that Faust's commits wait for (see agents/exactly_once.py).
-guard = CommitGuard(app)
-#: Instances already joined: parts Faust delivers again after a crash are dropped (agents/exactly_once.py).
-finished = Finished(parts_table)
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 def origin(event) -> dict:
@@ -70,7 +63,7 @@ def instance(event, index: int = 0) -> str:
 
 
 class Parsed(NamedTuple):
-    doc: Doc  # handed to this process's stage agents, which then skip rebuilding it (see doc_of)
+    doc: Doc  # handed to this process's stage agents, which then skip rebuilding it (see Docs.of)
     json: dict  # what articles.parsed carries, for any worker
 
 
@@ -93,161 +86,191 @@ def parse_docs(texts: list[str]) -> list[Parsed | Exception]:
 timed_parse = metrics.timed("parse", parse_docs)
 
 
-async def dead_letter(reason: str, detail: str, original: bytes, src: dict, *, partition: int,
-                      **extra) -> None:
-    record = make_deadletter(reason, detail, original, **src, **extra)
-    key = record["id"].encode() if record.get("id") else None
-    await topics.deadletter.send(key=key, value=record, partition=partition)
+class Docs:
+    """Docs by article instance: parsed here, or rebuilt once for the three stage agents. Bounded, so a
+    backlog only costs a rebuild (Doc.from_json, ~5% of a worker's CPU when every Doc needs one)."""
+
+    KEPT = 256
+
+    def __init__(self) -> None:
+        self._docs: OrderedDict = OrderedDict()
+
+    def hand_off(self, key: str, doc: Doc) -> None:
+        doc.tensor = doc.tensor[:0]  # the stages never read tok2vec's output; it is most of a Doc's memory
+        self._docs[key] = doc
+        while len(self._docs) > self.KEPT:
+            self._docs.popitem(last=False)
+
+    def of(self, event) -> Doc:
+        """The Doc of a parsed message: the one this process parsed, else rebuilt from its JSON once."""
+        key = event.value["instance"]
+        doc = self._docs.get(key)
+        if doc is None:
+            self.hand_off(key, doc := Doc(load_nlp().vocab).from_json(event.value["doc"]))
+        return doc
 
 
-@app.agent(topics.raw)
-async def validate(stream):
-    """Decode raw input, dead-letter what is not an article, parse the rest with spaCy in batches."""
-    loop = asyncio.get_running_loop()
-    async for events in stream.take_events(settings.batch_size, within=settings.batch_within):
-        accepted: list[tuple[Article, object, int]] = []
-        sends = []  # coroutines, run in one guarded step once the whole batch is processed
-        for event in events:
-            raw = event.value if isinstance(event.value, bytes) else dumps(event.value)
-            here = event.message.partition
-            metrics.RAW_MESSAGES.inc()
-            try:
-                found = articles_in(raw)
-                for i, item in enumerate(found):
-                    metrics.count_in(item)
-                    if isinstance(item, InvalidArticle):
-                        sends.append(dead_letter(item.reason, item_detail(item.detail, i, len(found)), raw,
-                                                 origin(event), partition=here))
-                        continue
-                    ref = {"id": item.id, "instance": instance(event, i), "source": origin(event)}
-                    if (skip := skip_parts(item, ref, ARTICLE)) is None:
-                        accepted.append((item, event, i))
-                    for part in skip or ():  # not English: no spaCy, empty stage results
-                        sends.append(topics.partial.send(key=item.id.encode(), partition=here, value=part))
-            except InvalidArticle as exc:
-                sends.append(dead_letter(exc.reason, exc.detail, raw, origin(event), partition=here))
-            except Exception as exc:  # noqa: BLE001 - the worker never crashes on input
-                log.exception("validator failed")
-                sends.append(dead_letter("internal_error", f"{type(exc).__name__}: {exc}", raw, origin(event),
-                                         partition=here))
-        # Off the event loop, so heartbeats and commits keep flowing while spaCy works.
-        texts = [a.body_text for a, _, _ in accepted]
-        docs = await loop.run_in_executor(None, timed_parse, texts) if texts else []
-        for (article, event, index), doc in zip(accepted, docs, strict=True):
-            key, here = article.id.encode(), event.message.partition
-            if isinstance(doc, Exception):
-                sends.append(dead_letter("nlp_failed", f"{type(doc).__name__}: {doc}", event.value,
-                                         origin(event), partition=here, article_id=article.id, stage="parse"))
-                continue
-            record = article.to_dict()
-            ref = {"id": article.id, "instance": instance(event, index), "source": origin(event)}
-            sends.append(topics.partial.send(key=key, partition=here,
-                                             value={**ref, "stage": ARTICLE, "result": record}))
-            sends.append(topics.parsed.send(key=key, partition=here,
-                                            value={**ref, "article": record, "doc": doc.json}))
-            hand_off(ref["instance"], doc.doc)
-        async with guard.step():
-            for send in sends:
-                await send
+class Wiring(NamedTuple):
+    """What :func:`register` put on the app: its topics, tables and agents (tests drive the agents)."""
+
+    app: object
+    topics: object
+    tables: Tables
+    validate: object
+    stage_agents: dict
+    join: object
+    trend: object
+    outcomes: object
 
 
-#: Docs by article instance: parsed here, or rebuilt once for the three stage agents. Bounded, so a
-#: backlog only costs a rebuild (Doc.from_json, ~5% of a worker's CPU when every Doc needs one).
-_docs: OrderedDict = OrderedDict()
-DOCS_KEPT = 256
+def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
+    """Declare the pipeline's agents on ``app`` over ``topics`` (streams/worker/topics.py) and ``tables``."""
+    #: Each message's output is sent in one step that Faust's commits wait for (agents/exactly_once.py).
+    guard = CommitGuard(app)
+    #: Instances already joined: parts Faust delivers again after a crash are dropped.
+    finished = Finished(tables.parts)
+    docs = Docs()
 
+    async def dead_letter(reason: str, detail: str, original: bytes, src: dict, *, partition: int,
+                          **extra) -> None:
+        record = make_deadletter(reason, detail, original, **src, **extra)
+        key = record["id"].encode() if record.get("id") else None
+        await topics.deadletter.send(key=key, value=record, partition=partition)
 
-def hand_off(key: str, doc: Doc) -> None:
-    doc.tensor = doc.tensor[:0]  # the stages never read tok2vec's output; it is most of a Doc's memory
-    _docs[key] = doc
-    while len(_docs) > DOCS_KEPT:
-        _docs.popitem(last=False)
-
-
-def doc_of(event) -> Doc:
-    """The Doc of a parsed message: the one this process parsed, else rebuilt from its JSON once."""
-    key = event.value["instance"]
-    doc = _docs.get(key)
-    if doc is None:
-        hand_off(key, doc := Doc(load_nlp().vocab).from_json(event.value["doc"]))
-    return doc
-
-
-def stage_agent(stage: str, fn):
-    async def run(stream):
-        async for event in stream.events():
-            ref = {k: event.value[k] for k in ("id", "instance", "source")}
-            try:
-                part = {**ref, "stage": stage, "result": fn(doc_of(event))}
-            except Exception as exc:  # noqa: BLE001 - reported by the join as a dead letter
-                log.exception("stage %s failed on %s", stage, ref["id"])
-                part = {**ref, "stage": stage, "error": f"{type(exc).__name__}: {exc}"}
+    @app.agent(topics.raw, name="agents.pipeline.validate")
+    async def validate(stream):
+        """Decode raw input, dead-letter what is not an article, parse the rest with spaCy in batches."""
+        loop = asyncio.get_running_loop()
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_within):
+            accepted: list[tuple[Article, object, int]] = []
+            sends = []  # coroutines, run in one guarded step once the whole batch is processed
+            for event in events:
+                raw = event.value if isinstance(event.value, bytes) else dumps(event.value)
+                here = event.message.partition
+                metrics.RAW_MESSAGES.inc()
+                try:
+                    found = articles_in(raw)
+                    for i, item in enumerate(found):
+                        metrics.count_in(item)
+                        if isinstance(item, InvalidArticle):
+                            detail = item_detail(item.detail, i, len(found))
+                            sends.append(dead_letter(item.reason, detail, raw, origin(event), partition=here))
+                            continue
+                        ref = {"id": item.id, "instance": instance(event, i), "source": origin(event)}
+                        if (skip := skip_parts(item, ref, ARTICLE)) is None:
+                            accepted.append((item, event, i))
+                        for part in skip or ():  # not English: no spaCy, empty stage results
+                            sends.append(topics.partial.send(key=item.id.encode(), partition=here,
+                                                             value=part))
+                except InvalidArticle as exc:
+                    sends.append(dead_letter(exc.reason, exc.detail, raw, origin(event), partition=here))
+                except Exception as exc:  # noqa: BLE001 - the worker never crashes on input
+                    log.exception("validator failed")
+                    sends.append(dead_letter("internal_error", f"{type(exc).__name__}: {exc}", raw,
+                                             origin(event), partition=here))
+            # Off the event loop, so heartbeats and commits keep flowing while spaCy works.
+            texts = [a.body_text for a, _, _ in accepted]
+            parsed = await loop.run_in_executor(None, timed_parse, texts) if texts else []
+            for (article, event, index), doc in zip(accepted, parsed, strict=True):
+                key, here = article.id.encode(), event.message.partition
+                if isinstance(doc, Exception):
+                    sends.append(dead_letter("nlp_failed", f"{type(doc).__name__}: {doc}", event.value,
+                                             origin(event), partition=here, article_id=article.id,
+                                             stage="parse"))
+                    continue
+                record = article.to_dict()
+                ref = {"id": article.id, "instance": instance(event, index), "source": origin(event)}
+                sends.append(topics.partial.send(key=key, partition=here,
+                                                 value={**ref, "stage": ARTICLE, "result": record}))
+                sends.append(topics.parsed.send(key=key, partition=here,
+                                                value={**ref, "article": record, "doc": doc.json}))
+                docs.hand_off(ref["instance"], doc.doc)
             async with guard.step():
-                await topics.partial.send(key=event.key, value=part, partition=event.message.partition)
+                for send in sends:
+                    await send
 
-    run.__name__ = run.__qualname__ = f"stage_{stage}"
-    return app.agent(topics.parsed, name=f"agents.pipeline.stage_{stage}")(run)
+    def stage_agent(stage: str, fn):
+        async def run(stream):
+            async for event in stream.events():
+                ref = {k: event.value[k] for k in ("id", "instance", "source")}
+                try:
+                    part = {**ref, "stage": stage, "result": fn(docs.of(event))}
+                except Exception as exc:  # noqa: BLE001 - reported by the join as a dead letter
+                    log.exception("stage %s failed on %s", stage, ref["id"])
+                    part = {**ref, "stage": stage, "error": f"{type(exc).__name__}: {exc}"}
+                async with guard.step():
+                    await topics.partial.send(key=event.key, value=part, partition=event.message.partition)
+
+        run.__name__ = run.__qualname__ = f"stage_{stage}"
+        return app.agent(topics.parsed, name=f"agents.pipeline.stage_{stage}")(run)
+
+    stage_agents = {stage: stage_agent(stage, metrics.timed(stage, fn)) for stage, fn in STAGES.items()}
+
+    @app.agent(topics.partial, name="agents.pipeline.join")
+    async def join(stream):
+        """Hold partial results until all parts of an article are in, then publish one enriched record."""
+        async for event in stream.events():
+            async with guard.step():  # table changes and output commit with the offset
+                part, here = event.value, event.message.partition
+                slot = part["instance"]  # str: the changelog key is JSON
+                if slot in finished:
+                    continue
+                parts = dict(tables.parts[slot])
+                parts[part["stage"]] = part
+                if not all(p in parts for p in PARTS):
+                    tables.parts[slot] = parts
+                    continue
+                finished.add(slot)  # replaces the parts, in the same transaction as the output below
+                failed = [p for p in parts.values() if "error" in p]
+                article = parts[ARTICLE]["result"]
+                if failed:
+                    await dead_letter("stage_failed", failed[0]["error"], article["body_text"].encode(),
+                                      part["source"], partition=here, article_id=part["id"],
+                                      stage=failed[0]["stage"])
+                    continue
+                try:
+                    results = {name: p["result"] for name, p in parts.items()}
+                    record = assemble(article, results, enriched_at=utc_now())
+                    # skipped stages, places, duplicates
+                    record, ninjs_item = tables.finish(record, parts[ARTICLE])
+                except Exception as exc:  # noqa: BLE001 - a crashed agent would skip the message: say why
+                    log.exception("join failed on %s", part["id"])
+                    await dead_letter("internal_error", f"join: {type(exc).__name__}: {exc}",
+                                      article["body_text"].encode(), part["source"], partition=here,
+                                      article_id=part["id"])
+                    continue
+                await topics.enriched.send(key=event.key, value=record, partition=here)
+                await topics.ninjs.send(key=event.key, value=ninjs_item, partition=here)
+
+    @app.agent(topics.enriched, name="agents.pipeline.trend")
+    async def trend(stream):
+        """Mention counts and sentiment per entity in 5-minute buckets, for GET /trending."""
+        async for event in stream.events():
+            async with guard.step():
+                try:
+                    msg = event.message
+                    tables.trends.count(event.value, msg.partition, msg.timestamp or time.time())
+                except Exception:  # noqa: BLE001 - a count is derived data; the article is already out
+                    log.exception("trending failed on %s", event.value.get("id"))
+
+    outcome_kinds = {topics.enriched.get_topic_name(): "enriched", topics.ninjs.get_topic_name(): "ninjs"}
+
+    @app.agent(topics.outcomes, name="agents.pipeline.outcomes")
+    async def outcomes(stream):
+        """Count what came out. Consuming these topics also puts Faust's sends to them in its
+        transactions."""
+        async for event in stream.events():
+            kind = outcome_kinds.get(event.message.topic, "deadletter")
+            metrics.record_outcome(kind, event.value)
+
+    return Wiring(app, topics, tables, validate, stage_agents, join, trend, outcomes)
 
 
-stage_agents = {stage: stage_agent(stage, metrics.timed(stage, fn)) for stage, fn in STAGES.items()}
+def __getattr__(name: str):
+    """``agents.pipeline.app`` for ``faust -A agents.pipeline worker``: the worker's app, built on first
+    access (the one import against the layers, allowed in pyproject.toml's import contract)."""
+    if name != "app":
+        raise AttributeError(name)
+    from streams.worker.app import worker_app
 
-
-@app.agent(topics.partial)
-async def join(stream):
-    """Hold partial results until all parts of an article are in, then publish one enriched record."""
-    async for event in stream.events():
-        async with guard.step():  # table changes and output commit with the offset
-            part, here = event.value, event.message.partition
-            slot = part["instance"]  # str: the changelog key is JSON
-            if slot in finished:
-                continue
-            parts = dict(parts_table[slot])
-            parts[part["stage"]] = part
-            if not all(p in parts for p in PARTS):
-                parts_table[slot] = parts
-                continue
-            finished.add(slot)  # replaces the parts, in the same transaction as the output below
-            failed = [p for p in parts.values() if "error" in p]
-            article = parts[ARTICLE]["result"]
-            if failed:
-                await dead_letter("stage_failed", failed[0]["error"], article["body_text"].encode(),
-                                  part["source"], partition=here, article_id=part["id"],
-                                  stage=failed[0]["stage"])
-                continue
-            try:
-                results = {name: p["result"] for name, p in parts.items()}
-                record = assemble(article, results, enriched_at=now())
-                record, ninjs_item = finish(record, parts[ARTICLE])  # skipped stages, places, duplicates
-            except Exception as exc:  # noqa: BLE001 - a crashed agent would skip the message: say why
-                log.exception("join failed on %s", part["id"])
-                await dead_letter("internal_error", f"join: {type(exc).__name__}: {exc}",
-                                  article["body_text"].encode(), part["source"], partition=here,
-                                  article_id=part["id"])
-                continue
-            await topics.enriched.send(key=event.key, value=record, partition=here)
-            await topics.ninjs.send(key=event.key, value=ninjs_item, partition=here)
-
-
-@app.agent(topics.enriched)
-async def trend(stream):
-    """Mention counts and sentiment per entity in 5-minute buckets (agents/enrichment/trending.py),
-        for GET /trending."""
-    async for event in stream.events():
-        async with guard.step():
-            try:
-                trending.count(event.value, event.message.partition, event.message.timestamp or time.time())
-            except Exception:  # noqa: BLE001 - a count is derived data; the article is already out
-                log.exception("trending failed on %s", event.value.get("id"))
-
-
-@app.agent(topics.outcomes)
-async def outcomes(stream):
-    """Count what came out. Consuming these topics also puts Faust's sends to them in its transactions."""
-    async for event in stream.events():
-        kind = OUTCOME_KINDS.get(event.message.topic, "deadletter")
-        metrics.record_outcome(kind, event.value)
-
-
-OUTCOME_KINDS = {topics.enriched.get_topic_name(): "enriched", topics.ninjs.get_topic_name(): "ninjs"}
-
-import streams.worker.web  # noqa: E402,F401 - registers the HTTP views on the worker's web server
+    return worker_app().app

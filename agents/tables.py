@@ -1,4 +1,10 @@
-"""The worker's near-duplicate index: two Faust GlobalTables (agents/enrichment/dedup.py says what they hold).
+"""Every Faust table of the topology, declared on one app in one place (:meth:`Tables.declare`).
+
+* ``parts``: partial results per article instance, held by the join until every part is in;
+* ``bands``, ``signatures``: the near-duplicate index (agents/enrichment/dedup.py says what they hold);
+* ``trending``: mention counts per entity in 5-minute buckets (agents/enrichment/trending.py).
+
+The near-duplicate index is two GlobalTables.
 
 Partitioning: copies of one story come from different outlets under different ids, so they land on
 different partitions, and a partitioned table would only compare articles within one partition. The
@@ -15,13 +21,34 @@ kept without expiry for now.
 
 from __future__ import annotations
 
-from agents.enrichment import finish as newsroom
-from streams.worker.app import app, settings
+from dataclasses import dataclass
 
-bands = app.GlobalTable("dedup-bands", default=None, partitions=settings.partitions)
-signatures = app.GlobalTable("dedup-signatures", default=None, partitions=settings.partitions)
+import faust
+
+from agents.enrichment import finish as finishing
+from agents.enrichment.trending import Trending
 
 
-def finish(record: dict, article_part: dict) -> tuple[dict, dict]:
-    """agents.enrichment.finish.finish over the worker's tables (call it inside the join's event context)."""
-    return newsroom.finish(record, article_part, bands=bands, signatures=signatures)
+@dataclass(frozen=True)
+class Tables:
+    parts: faust.types.TableT
+    bands: faust.types.TableT
+    signatures: faust.types.TableT
+    trending: faust.types.TableT
+    #: Counts and windows over ``trending``; one per app, since it indexes the table's keys as it goes.
+    trends: Trending
+
+    @classmethod
+    def declare(cls, app: faust.App, partitions: int) -> Tables:
+        trending = app.Table("trending-5m", default=None, partitions=partitions)
+        return cls(
+            parts=app.Table("article-parts", default=dict, partitions=partitions),
+            bands=app.GlobalTable("dedup-bands", default=None, partitions=partitions),
+            signatures=app.GlobalTable("dedup-signatures", default=None, partitions=partitions),
+            trending=trending,
+            trends=Trending(trending),
+        )
+
+    def finish(self, record: dict, article_part: dict) -> tuple[dict, dict]:
+        """agents.enrichment.finish over the worker's index (call it inside the join's event context)."""
+        return finishing.finish(record, article_part, bands=self.bands, signatures=self.signatures)

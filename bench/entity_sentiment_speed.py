@@ -38,10 +38,11 @@ def main() -> int:
     import numpy as np  # noqa: F401
 
     from agents.stages import entity_sentiment as eso
-    from streams.replay.corpus import SHARED
+    from streams.replay.corpus import shared_dir
 
     items = []
-    for line in (SHARED / "data" / "newsmtsc" / "devtest_mt.jsonl").read_text(encoding="utf-8").splitlines():
+    dev = shared_dir() / "data" / "newsmtsc" / "devtest_mt.jsonl"
+    for line in dev.read_text(encoding="utf-8").splitlines():
         d = json.loads(line)
         items += [(d["sentence_normalized"], t["from"], t["to"]) for t in d["targets"]]
     items = items[: args.limit]

@@ -30,9 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from streams.replay.corpus import SHARED, load_nlp_eval  # noqa: E402
+from streams.replay.corpus import load_nlp_eval, shared_dir  # noqa: E402
 
-DATA = SHARED / "data"
+DATA = shared_dir() / "data"
 
 # (measure, off-the-shelf baseline, published reference, target) as in issue 3
 ROWS = [
@@ -74,7 +74,9 @@ def words(text: str) -> int:
 def run_split(ev, kind: str, src: Path, out_path: Path, nlp, *, limit: int | None, roundtrip: bool):
     from spacy.tokens import Doc
 
-    from agents.offline import STAGES, assemble, utc_now
+    from agents.enrichment.record import assemble
+    from agents.stages import STAGES
+    from schemas.clock import utc_now
 
     inputs = [{"id": d["id"], "headline": None, "body_text": d["body"]} for d in ev.LOADERS[kind](str(src))]
     if limit:
@@ -138,7 +140,7 @@ def main(argv=None) -> int:
     if args.wall:
         CLOCK = time.perf_counter
 
-    from agents.offline import STAGES
+    from agents.stages import STAGES
     from agents.stages.nlp import load_nlp, profile
 
     ev = load_nlp_eval()

@@ -32,10 +32,10 @@ from pathlib import Path
 
 import orjson
 
-from streams.replay.corpus import BBC_TARBALL, SHARED
+from streams.replay.corpus import BBC_TARBALL, shared_dir
 
 REPO = Path(__file__).resolve().parents[1]
-TARBALL = SHARED / BBC_TARBALL
+TARBALL = shared_dir() / BBC_TARBALL
 TARGETS = {  # name: (target, higher is better)
     "streaming_efficiency": (0.90, True),
     "nlp_cost": (0.75, True),
@@ -71,7 +71,8 @@ def bench_raw(texts: list[str]) -> dict:
 
 def bench_offline(payloads: list[bytes]) -> dict:
     """What ``wirestream enrich`` does per input, minus printing."""
-    from agents.enrichment.intake import articles_in, enrich_offline
+    from agents.enrichment.intake import articles_in
+    from agents.offline import enrich_offline
 
     def go(batch):
         return list(enrich_offline((a for p in batch for a in articles_in(p)), batch_size=16))
@@ -93,11 +94,11 @@ def cold_broker_start(home: Path) -> tuple[float, str]:
 
 def bench_pipeline(bootstrap: str, items, *, workers: int, rate: float | None = None) -> dict:
     """One replay on fresh topics and a fresh consumer group; {"error"} if it could not run."""
-    from streams.localkafka.node import BrokerError
+    from streams.localkafka.errors import LocalKafkaError
 
     try:
         return _pipeline(bootstrap, items, workers=workers, rate=rate)
-    except BrokerError as exc:
+    except LocalKafkaError as exc:
         return {"error": str(exc).splitlines()[0], "workers": workers, "rate": rate}
 
 

@@ -1,13 +1,11 @@
-"""JSON on the wire, via orjson; registered with Faust as the "orjson" codec.
-
-Every record wirestream writes to Kafka goes through ``dumps``; nothing is ever pickled.
-"""
+"""JSON on the wire, via orjson: every record wirestream writes to Kafka goes through ``dumps``; nothing
+is ever pickled. The worker registers the same functions with Faust (streams/worker/codec.py)."""
 
 from typing import Any
 
 import orjson
-from faust.serializers import codecs
 
+#: The name Faust knows the codec by (topics' value_serializer).
 CODEC = "orjson"
 
 
@@ -17,14 +15,3 @@ def dumps(obj: Any) -> bytes:
 
 def loads(data: bytes | str) -> Any:
     return orjson.loads(data)
-
-
-class OrjsonCodec(codecs.Codec):
-    def _dumps(self, obj: Any) -> bytes:
-        return orjson.dumps(obj)
-
-    def _loads(self, data: bytes) -> Any:
-        return orjson.loads(data)
-
-
-codecs.register(CODEC, OrjsonCodec())

@@ -11,7 +11,8 @@ import base64
 
 import orjson
 
-from schemas.article import MAX_ID_CHARS, utc_now
+from schemas.article import MAX_ID_CHARS
+from schemas.clock import utc_now
 
 MAX_ORIGINAL_JSON_BYTES = 786_432  # 768 KiB for `original`, leaving headroom under Kafka's 1 MiB
 MAX_DETAIL_CHARS = 4_000

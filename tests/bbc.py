@@ -3,9 +3,9 @@
 import random
 import tarfile
 
-from streams.replay.corpus import BBC_TARBALL, SHARED
+from streams.replay.corpus import BBC_TARBALL, shared_dir
 
-TARBALL = SHARED / BBC_TARBALL
+TARBALL = shared_dir() / BBC_TARBALL
 
 
 def bbc_articles() -> list[tuple[str, str, str]]:

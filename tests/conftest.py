@@ -24,7 +24,8 @@ def seed_bytes() -> bytes:
 
 @pytest.fixture(scope="session")
 def bootstrap():
-    from streams.localkafka.node import local_broker, parse_broker_url
+    from streams.client.address import parse_broker_url
+    from streams.localkafka.node import local_broker
 
     given = os.environ.get("WIRESTREAM_BROKER")
     if given:

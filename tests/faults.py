@@ -8,11 +8,11 @@ from pathlib import Path
 
 from streams.client.accounting import Outcome, collect
 from streams.client.io import Reader, ensure_topics, produce
-from streams.replay.corpus import BBC_TARBALL, SHARED, bbc_payloads
+from streams.replay.corpus import BBC_TARBALL, bbc_payloads, shared_dir
 from streams.replay.workers import WorkerProcess
 from streams.settings import Settings, topic_name
 
-BBC = SHARED / BBC_TARBALL
+BBC = shared_dir() / BBC_TARBALL
 
 
 class Pipeline:

@@ -5,26 +5,31 @@ from unittest.mock import AsyncMock, PropertyMock, patch
 
 import pytest
 
-from agents import pipeline
-from schemas.article import parse_raw
+from schemas.formats import parse_raw
 from schemas.validate import validate_deadletter, validate_enriched
-from streams.worker import topics
+from streams.worker.app import worker_app
+
+
+@pytest.fixture(scope="module")
+def wiring():
+    """The worker's app with every agent and table declared on it (never started: no broker)."""
+    return worker_app()
 
 
 @pytest.fixture
-def sent():
+def sent(wiring):
     """Capture every send of the agents, per topic short name."""
     captured = {name: [] for name in ("parsed", "partial", "enriched", "deadletter", "ninjs")}
     patches = []
     for name, bucket in captured.items():
         async def send(*, key=None, value=None, partition=None, _bucket=bucket, **kw):
             _bucket.append({"key": key, "value": value, "partition": partition})
-        patches.append(patch.object(getattr(topics, name), "send", AsyncMock(side_effect=send)))
+        patches.append(patch.object(getattr(wiring.topics, name), "send", AsyncMock(side_effect=send)))
     # The join's table writes its changelog to Kafka; here only its in-memory state matters.
-    patches.append(patch.object(type(pipeline.parts_table), "_send_changelog", lambda *a, **k: None))
+    patches.append(patch.object(type(wiring.tables.parts), "_send_changelog", lambda *a, **k: None))
     # Nothing is buffered for Kafka here, and no producer runs to flush it (see agents/exactly_once.py).
-    patches.append(patch.object(pipeline.app.producer.buffer, "flush", AsyncMock()))
-    patches.append(patch.object(type(pipeline.app.producer.buffer), "size", PropertyMock(return_value=0)))
+    patches.append(patch.object(wiring.app.producer.buffer, "flush", AsyncMock()))
+    patches.append(patch.object(type(wiring.app.producer.buffer), "size", PropertyMock(return_value=0)))
     for p in patches:
         p.start()
     yield captured
@@ -45,9 +50,9 @@ async def until(condition, timeout=30.0):
     raise AssertionError("the agent sent nothing in time")
 
 
-def test_validate_parses_once_and_keeps_the_source_partition(sent, seed_bytes):
+def test_validate_parses_once_and_keeps_the_source_partition(sent, seed_bytes, wiring):
     async def go():
-        async with pipeline.validate.test_context() as agent:
+        async with wiring.validate.test_context() as agent:
             await agent.put(seed_bytes, partition=3)
             await until(lambda: sent["parsed"])
 
@@ -62,9 +67,9 @@ def test_validate_parses_once_and_keeps_the_source_partition(sent, seed_bytes):
     assert not sent["deadletter"]
 
 
-def test_validate_dead_letters_bad_input_with_its_coordinates(sent):
+def test_validate_dead_letters_bad_input_with_its_coordinates(sent, wiring):
     async def go():
-        async with pipeline.validate.test_context() as agent:
+        async with wiring.validate.test_context() as agent:
             await agent.put(b'{"body_text": 42}', partition=1)
 
     run(go())
@@ -76,18 +81,18 @@ def test_validate_dead_letters_bad_input_with_its_coordinates(sent):
     assert not sent["parsed"] and not sent["partial"]
 
 
-def test_stages_and_join_produce_one_valid_enriched_record(sent, seed_bytes):
+def test_stages_and_join_produce_one_valid_enriched_record(sent, seed_bytes, wiring):
     async def go():
-        async with pipeline.validate.test_context() as agent:
+        async with wiring.validate.test_context() as agent:
             await agent.put(seed_bytes, partition=2)
             await until(lambda: sent["parsed"])
         parsed = sent["parsed"][0]
-        for stage_agent in pipeline.stage_agents.values():
+        for stage_agent in wiring.stage_agents.values():
             async with stage_agent.test_context() as agent:
                 await agent.put(parsed["value"], key=parsed["key"], partition=2)
         parts = sent["partial"]
         assert [p["value"]["stage"] for p in parts] == ["article", "entities", "quotes", "sentiment"]
-        async with pipeline.join.test_context() as agent:
+        async with wiring.join.test_context() as agent:
             for p in parts[:-1]:
                 await agent.put(p["value"], key=p["key"], partition=2)
             assert not sent["enriched"], "the join must wait for every part"
@@ -100,10 +105,10 @@ def test_stages_and_join_produce_one_valid_enriched_record(sent, seed_bytes):
     assert "John Kirby" in {e["name"] for e in out["value"]["entities"]}
     # Once joined, the parts are forgotten; only a marker that the instance is done stays
     # (agents/exactly_once.py).
-    assert list(pipeline.parts_table.data.values()) == [{"done": True}]
+    assert list(wiring.tables.parts.data.values()) == [{"done": True}]
 
 
-def test_a_failed_stage_becomes_a_dead_letter(sent):
+def test_a_failed_stage_becomes_a_dead_letter(sent, wiring):
     article = parse_raw(b'{"id": "x1", "body_text": "Angela Merkel spoke in Berlin."}').to_dict()
     ref = {"id": "x1", "instance": "0:7", "source": {"topic": "raw", "partition": 0, "offset": 7}}
     parts = [{**ref, "stage": "article", "result": article},
@@ -113,7 +118,7 @@ def test_a_failed_stage_becomes_a_dead_letter(sent):
                                                       "entities": {}}}]
 
     async def go():
-        async with pipeline.join.test_context() as agent:
+        async with wiring.join.test_context() as agent:
             for p in parts:
                 await agent.put(p, key=b"x1", partition=0)
 
@@ -124,7 +129,7 @@ def test_a_failed_stage_becomes_a_dead_letter(sent):
     assert dead["value"]["source"]["offset"] == 7
 
 
-def test_a_failing_join_dead_letters_the_article_instead_of_crashing(sent):
+def test_a_failing_join_dead_letters_the_article_instead_of_crashing(sent, wiring):
     """An agent that raises is restarted by Faust without its message: the article would vanish."""
     article = parse_raw(b'{"id": "x2", "body_text": "Angela Merkel spoke in Berlin."}').to_dict()
     ref = {"id": "x2", "instance": "0:8", "source": {"topic": "raw", "partition": 0, "offset": 8}}
@@ -132,12 +137,12 @@ def test_a_failing_join_dead_letters_the_article_instead_of_crashing(sent):
              [("article", article), ("entities", []), ("quotes", []), ("sentiment", {})]]
 
     async def go():
-        async with pipeline.join.test_context() as agent:
+        async with wiring.join.test_context() as agent:
             for p in parts:
                 await agent.put(p, key=b"x2", partition=0)
             await agent.put({**parts[0], "id": "x3", "instance": "0:9"}, key=b"x3", partition=0)
 
-    with patch.object(pipeline, "assemble", side_effect=KeyError("label")):
+    with patch("agents.pipeline.assemble", side_effect=KeyError("label")):
         run(go())
     assert not sent["enriched"]
     [dead] = sent["deadletter"]

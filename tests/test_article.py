@@ -15,14 +15,12 @@ from schemas.article import (
     MAX_HEADLINE_CHARS,
     MAX_JSON_DEPTH,
     MAX_PAYLOAD_BYTES,
-    REASONS,
     Article,
-    InputPathError,
-    InvalidArticle,
-    iter_payloads,
-    parse_raw,
     stable_id,
 )
+from schemas.errors import REASONS, InputPathError, InvalidArticle
+from schemas.formats import parse_raw
+from schemas.formats.files import iter_payloads
 
 REPO = Path(__file__).resolve().parents[1]
 NINJS = Path(__file__).resolve().parent / "data" / "ninjs"

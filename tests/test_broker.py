@@ -18,9 +18,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from streams import localkafka
 from streams.cli.broker import broker as broker_group
+from streams.client import address
+from streams.client.errors import AddressError, NoBrokerError
+from streams.localkafka import jvm
 from streams.localkafka import node as broker
-from streams.localkafka.node import BrokerError
+from streams.localkafka.errors import LocalKafkaError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -31,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def jar_cache() -> str:
     """Jar cache shared with the developer's environment (computed before any test changes the env)."""
-    return str(broker.jar_cache_dir())
+    return str(jvm.jar_cache_dir())
 
 
 @pytest.fixture
@@ -105,7 +109,7 @@ def test_lifecycle_start_status_idempotent_roundtrip_stop(isolated):
 
     # nothing yet
     assert broker.status() is None
-    assert broker.local_bootstrap() is None
+    assert localkafka.local_bootstrap() is None
     stopped = _cli("status")
     assert stopped.returncode == 3, stopped
     assert stopped.stdout.strip() == "stopped"
@@ -119,10 +123,10 @@ def test_lifecycle_start_status_idempotent_roundtrip_stop(isolated):
     assert running.returncode == 0, running
     assert running.stdout.startswith("running ") and f"bootstrap={expected}" in running.stdout
     state = broker.status()
-    assert state and state["bootstrap"] == expected and state["version"] == broker.KAFKA_VERSION
+    assert state and state["bootstrap"] == expected and state["version"] == jvm.KAFKA_VERSION
     assert {"pid", "controller", "started_at"} <= state.keys()
-    assert broker.local_bootstrap() == expected
-    assert broker.resolve_broker(None) == expected
+    assert localkafka.local_bootstrap() == expected
+    assert address.resolve_broker(None) == expected
 
     # second start: same address, same process
     again = _cli("start")
@@ -139,7 +143,7 @@ def test_lifecycle_start_status_idempotent_roundtrip_stop(isolated):
     assert out.returncode == 0 and out.stdout.strip() == f"stopped (pid {state['pid']})", out
     assert _cli("stop").stdout.strip() == "not running"
     assert _cli("status").returncode == 3
-    assert broker.local_bootstrap() is None
+    assert localkafka.local_bootstrap() is None
 
     # a restart keeps the data (same home, same port) and the topic
     assert broker.start() == expected
@@ -151,18 +155,18 @@ def test_lifecycle_start_status_idempotent_roundtrip_stop(isolated):
 @pytest.mark.broker
 def test_local_broker_context_manager(isolated):
     with broker.local_broker() as bootstrap:
-        assert broker.local_bootstrap() == bootstrap
+        assert localkafka.local_bootstrap() == bootstrap
         # nested use reuses the running broker and leaves it running
         with broker.local_broker() as inner:
             assert inner == bootstrap
-        assert broker.local_bootstrap() == bootstrap
+        assert localkafka.local_bootstrap() == bootstrap
     assert broker.status() is None
 
 
 @pytest.mark.broker
 def test_broker_exiting_during_startup_is_reported(isolated, monkeypatch):
     monkeypatch.setenv("WIRESTREAM_BROKER_JVM_OPTS", "-XX:+NoSuchWirestreamOption")
-    with pytest.raises(BrokerError) as err:
+    with pytest.raises(LocalKafkaError) as err:
         broker.start(timeout=30)
     message = str(err.value)
     assert "exited during startup" in message
@@ -174,7 +178,7 @@ def test_broker_exiting_during_startup_is_reported(isolated, monkeypatch):
 
 @pytest.mark.broker
 def test_readiness_timeout_is_reported_and_cleaned_up(isolated):
-    with pytest.raises(BrokerError, match=r"did not answer a metadata request within .*--timeout"):
+    with pytest.raises(LocalKafkaError, match=r"did not answer a metadata request within .*--timeout"):
         broker.start(timeout=0.3)
     assert broker.status() is None
 
@@ -187,7 +191,7 @@ def test_forced_port_in_use(isolated, monkeypatch):
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         monkeypatch.setenv("WIRESTREAM_BROKER_PORT", str(sock.getsockname()[1]))
-        with pytest.raises(BrokerError, match="already in use"):
+        with pytest.raises(LocalKafkaError, match="already in use"):
             broker.start()
 
 
@@ -200,9 +204,9 @@ def test_missing_java(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(empty))
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setenv("WIRESTREAM_HOME", str(tmp_path / "home"))
-    with pytest.raises(BrokerError, match=r"^no `java` found on PATH.*: install OpenJDK 17: apt-get install"):
+    with pytest.raises(LocalKafkaError, match=r"^no `java` found on PATH.*: install OpenJDK 17: apt-get"):
         broker.find_java()
-    with pytest.raises(BrokerError, match="install OpenJDK 17"):
+    with pytest.raises(LocalKafkaError, match="install OpenJDK 17"):
         broker.start()
     result = CliRunner().invoke(broker_group, ["start"])
     assert result.exit_code == 1
@@ -214,7 +218,7 @@ def test_old_java(tmp_path, monkeypatch):
     _fake_exe(bindir, "java", 'echo \'openjdk version "11.0.21" 2023-10-17\' >&2\n')
     monkeypatch.setenv("PATH", str(bindir))
     monkeypatch.delenv("JAVA_HOME", raising=False)
-    with pytest.raises(BrokerError, match=r"is Java 11, Kafka needs Java 17\+: install OpenJDK 17"):
+    with pytest.raises(LocalKafkaError, match=r"is Java 11, Kafka needs Java 17\+: install OpenJDK 17"):
         broker.find_java()
 
 
@@ -231,7 +235,7 @@ def _java_only_path(tmp_path: Path) -> Path:
 def _has_java() -> bool:
     try:
         broker.find_java()
-    except BrokerError:
+    except LocalKafkaError:
         return False
     return True
 
@@ -239,7 +243,7 @@ def _has_java() -> bool:
 def test_missing_mvn(tmp_path, monkeypatch):
     bindir = _java_only_path(tmp_path)
     monkeypatch.setenv("PATH", str(bindir))
-    with pytest.raises(BrokerError, match=r"Maven \(`mvn`\) not found on PATH.*apt-get install maven"):
+    with pytest.raises(LocalKafkaError, match=r"Maven \(`mvn`\) not found on PATH.*apt-get install maven"):
         broker.ensure_jars(cache_dir=tmp_path / "cache")
 
 
@@ -253,18 +257,18 @@ def test_mvn_failure_shows_error_line_and_log(tmp_path, monkeypatch):
     ))
     monkeypatch.setenv("PATH", str(bindir))
     cache = tmp_path / "cache"
-    with pytest.raises(BrokerError) as err:
+    with pytest.raises(LocalKafkaError) as err:
         broker.ensure_jars(cache_dir=cache)
     message = str(err.value)
     assert "Could not resolve dependencies: boom" in message
-    assert str(cache / f"mvn-{broker.KAFKA_VERSION}.log") in message
-    assert not (cache / f"libs-{broker.KAFKA_VERSION}").exists()
+    assert str(cache / f"mvn-{jvm.KAFKA_VERSION}.log") in message
+    assert not (cache / f"libs-{jvm.KAFKA_VERSION}").exists()
 
 
 def test_status_and_stop_on_empty_home(tmp_path, monkeypatch):
     monkeypatch.setenv("WIRESTREAM_HOME", str(tmp_path / "nothing"))
     assert broker.status() is None
-    assert broker.local_bootstrap() is None
+    assert localkafka.local_bootstrap() is None
     assert broker.stop() is None
     runner = CliRunner()
     assert runner.invoke(broker_group, ["status"]).exit_code == 3
@@ -279,7 +283,7 @@ def test_stale_state_file_is_not_running(tmp_path, monkeypatch):
     # our own pid is alive but is not this home's Kafka broker
     (bdir / "state.json").write_text(f'{{"pid": {os.getpid()}, "bootstrap": "127.0.0.1:1"}}')
     assert broker.status() is None
-    assert broker.local_bootstrap() is None
+    assert localkafka.local_bootstrap() is None
 
 
 def test_home_default_and_override(monkeypatch, tmp_path):
@@ -288,7 +292,7 @@ def test_home_default_and_override(monkeypatch, tmp_path):
     monkeypatch.setenv("WIRESTREAM_HOME", str(tmp_path))
     assert broker.home() == tmp_path
     monkeypatch.delenv("WIRESTREAM_KAFKA_CACHE", raising=False)
-    assert broker.jar_cache_dir() == tmp_path / "kafka"
+    assert jvm.jar_cache_dir() == tmp_path / "kafka"
 
 
 # ------------------------------------------------------------------------------------------ broker URLs
@@ -310,7 +314,7 @@ def test_home_default_and_override(monkeypatch, tmp_path):
     ],
 )
 def test_parse_broker_url(value, expected):
-    assert broker.parse_broker_url(value) == expected
+    assert address.parse_broker_url(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -319,23 +323,23 @@ def test_parse_broker_url(value, expected):
      "kafka://a:1/topic", "::1:9092", "kafka://user@a:1", "kafka://:9092"],
 )
 def test_parse_broker_url_rejects(value):
-    with pytest.raises(BrokerError) as err:
-        broker.parse_broker_url(value)
+    with pytest.raises(AddressError) as err:
+        address.parse_broker_url(value)
     assert "\n" not in str(err.value)
 
 
 def test_resolve_broker(monkeypatch):
     monkeypatch.delenv("WIRESTREAM_BROKER", raising=False)
-    assert broker.resolve_broker("kafka://h:1") == "h:1"
+    assert address.resolve_broker("kafka://h:1") == "h:1"
     monkeypatch.setenv("WIRESTREAM_BROKER", "kafka://env:2")
-    assert broker.resolve_broker(None) == "env:2"
-    assert broker.resolve_broker("kafka://given:3") == "given:3"
+    assert address.resolve_broker(None) == "env:2"
+    assert address.resolve_broker("kafka://given:3") == "given:3"
     monkeypatch.delenv("WIRESTREAM_BROKER")
-    monkeypatch.setattr(broker, "local_bootstrap", lambda **_: "127.0.0.1:9999")
-    assert broker.resolve_broker(None) == "127.0.0.1:9999"
-    monkeypatch.setattr(broker, "local_bootstrap", lambda **_: None)
-    with pytest.raises(BrokerError) as err:
-        broker.resolve_broker(None)
+    monkeypatch.setattr(localkafka, "local_bootstrap", lambda **_: "127.0.0.1:9999")
+    assert address.resolve_broker(None) == "127.0.0.1:9999"
+    monkeypatch.setattr(localkafka, "local_bootstrap", lambda **_: None)
+    with pytest.raises(NoBrokerError) as err:
+        address.resolve_broker(None)
     assert str(err.value) == (
         "no Kafka broker: pass --broker kafka://host:port, set WIRESTREAM_BROKER, "
         "or run `wirestream broker start`"
@@ -369,7 +373,7 @@ def test_cluster_commands_without_a_cluster(tmp_path, monkeypatch):
     assert "--nodes 3" in result.output
     result = runner.invoke(broker_group, ["start", "--nodes", "3", "--secure"])
     assert result.exit_code == 1 and "--secure and --port are for the single-node broker" in result.output
-    with pytest.raises(BrokerError, match="at least 2 nodes"):
+    with pytest.raises(LocalKafkaError, match="at least 2 nodes"):
         from streams.localkafka.cluster import start
 
         start(1)
@@ -399,5 +403,5 @@ def test_cluster_ids_never_look_like_an_option(monkeypatch):
     first = uuid.UUID(bytes=b"\xfb" + bytes(15))  # base64 "-w..."
     ids = iter([first, uuid.UUID(int=1)])
     monkeypatch.setattr(broker.uuid, "uuid4", lambda: next(ids))
-    cluster_id = broker._cluster_id()
+    cluster_id = broker.new_cluster_id()
     assert not cluster_id.startswith("-") and len(cluster_id) == 22

@@ -13,11 +13,12 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from click.testing import CliRunner
 
+from streams import localkafka
 from streams.cli.broker import broker as broker_group
 from streams.client.io import Reader, ensure_topics, produce
 from streams.client.security import ENV_VARS
 from streams.localkafka import cluster as broker_cluster
-from streams.localkafka import node as broker
+from streams.localkafka import jvm
 
 pytestmark = pytest.mark.broker
 
@@ -27,7 +28,7 @@ def cluster(tmp_path_factory):
     """(home, bootstrap) of a running 3-node cluster."""
     home = tmp_path_factory.mktemp("cluster") / "home"
     mp = pytest.MonkeyPatch()
-    mp.setenv("WIRESTREAM_KAFKA_CACHE", str(broker.jar_cache_dir()))
+    mp.setenv("WIRESTREAM_KAFKA_CACHE", str(jvm.jar_cache_dir()))
     for name in ENV_VARS:
         mp.delenv(name, raising=False)
     try:
@@ -107,7 +108,7 @@ def test_status_lists_every_node(cluster):
     assert len({n["pid"] for n in state["nodes"]}) == 3
     assert len({n["controller"] for n in state["nodes"]}) == 3
     assert broker_cluster.start(3, home=home) == bootstrap  # idempotent
-    assert broker.local_bootstrap(home=home) == bootstrap  # found by clients when no single broker runs
+    assert localkafka.local_bootstrap(home=home) == bootstrap  # found by clients when no single broker runs
 
 
 def test_new_topics_get_replication_3_and_min_isr_2(cluster, monkeypatch):

@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from schemas.article import parse_raw
+from schemas.formats import parse_raw
+from streams import localkafka
 from streams.cli.broker import broker as broker_group
 from streams.client.io import Reader, ensure_topics, produce, raw_key
 from streams.client.security import ENV_VARS
+from streams.localkafka import jvm
 from streams.localkafka import node as broker
-from streams.localkafka.node import BrokerError
+from streams.localkafka.errors import LocalKafkaError
 
 pytestmark = pytest.mark.broker
 REPO = Path(__file__).resolve().parents[1]
@@ -29,7 +31,7 @@ WRONG = "definitely-not-the-password-" + uuid.uuid4().hex
 def secure(tmp_path_factory):
     """(home, status) of a running --secure broker."""
     home = tmp_path_factory.mktemp("secure") / "home"
-    cache = str(broker.jar_cache_dir())
+    cache = str(jvm.jar_cache_dir())
     mp = pytest.MonkeyPatch()
     mp.setenv("WIRESTREAM_KAFKA_CACHE", cache)
     try:
@@ -86,9 +88,9 @@ def test_status_shows_secure_listener_and_files_are_private(secure):
 def test_local_bootstrap_follows_the_security_protocol(secure, use_env):
     home, state = secure
     use_env({})
-    assert broker.local_bootstrap(home=home) == state["bootstrap"]
+    assert localkafka.local_bootstrap(home=home) == state["bootstrap"]
     use_env(client_env(state))
-    assert broker.local_bootstrap(home=home) == state["secure_bootstrap"]
+    assert localkafka.local_bootstrap(home=home) == state["secure_bootstrap"]
 
 
 @pytest.mark.parametrize("mechanism", ["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"])
@@ -106,7 +108,7 @@ def test_wrong_password_is_refused_with_a_clear_error(secure, use_env, tmp_path,
     wrong = tmp_path / "wrong"
     wrong.write_text(WRONG)
     use_env(client_env(state, mechanism, str(wrong)))
-    with pytest.raises(BrokerError) as err:
+    with pytest.raises(LocalKafkaError) as err:
         asyncio.run(produce(state["secure_bootstrap"], "secure-refused", [(None, b"x")]))
     message = str(err.value)
     where = state["secure_bootstrap"]
@@ -117,7 +119,7 @@ def test_wrong_password_is_refused_with_a_clear_error(secure, use_env, tmp_path,
 def test_plaintext_client_on_the_tls_port_fails(secure, use_env):
     _, state = secure
     use_env({})
-    with pytest.raises(BrokerError) as err:
+    with pytest.raises(LocalKafkaError) as err:
         asyncio.run(produce(state["secure_bootstrap"], "secure-plain", [(None, b"x")]))
     assert "closed the connection" in str(err.value)
     assert "WIRESTREAM_SECURITY_PROTOCOL=PLAINTEXT" in str(err.value)
@@ -128,7 +130,7 @@ def test_untrusted_certificate_is_refused(secure, use_env):
     env = client_env(state)
     del env["WIRESTREAM_SSL_CAFILE"]  # system CAs do not know the throwaway CA
     use_env(env)
-    with pytest.raises(BrokerError, match=r"TLS certificate of .* not trusted: .*WIRESTREAM_SSL_CAFILE"):
+    with pytest.raises(LocalKafkaError, match=r"TLS certificate of .* not trusted: .*WIRESTREAM_SSL_CAFILE"):
         asyncio.run(produce(state["secure_bootstrap"], "secure-untrusted", [(None, b"x")]))
 
 
@@ -210,7 +212,7 @@ def test_restart_keeps_credentials_and_ca(secure, use_env):
     broker.stop(home=home)
     plain = broker.start(home=home)
     assert plain == state["bootstrap"] and "secure_bootstrap" not in broker.status(home=home)
-    with pytest.raises(BrokerError, match="runs without --secure: run `wirestream broker stop`"):
+    with pytest.raises(LocalKafkaError, match="runs without --secure: run `wirestream broker stop`"):
         broker.start(home=home, secure=True)
     broker.stop(home=home)
     broker.start(home=home, secure=True)

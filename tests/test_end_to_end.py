@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from schemas.article import parse_raw
+from schemas.formats import parse_raw
 from schemas.validate import validate_enriched
 from streams.client.accounting import collect
 from streams.client.io import Reader, produce

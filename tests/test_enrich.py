@@ -5,7 +5,9 @@ import copy
 import orjson
 import pytest
 
-from agents.offline import STAGES, assemble, enrich_articles
+from agents.enrichment.record import assemble
+from agents.offline import enrich_articles
+from agents.stages import STAGES
 from agents.stages.nlp import load_nlp
 from tests.test_stages import seed_body
 

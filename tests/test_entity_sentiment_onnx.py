@@ -91,7 +91,7 @@ def test_import_loads_nothing():
 def test_accurate_profile_in_sentiment_stage(monkeypatch):
     """WIRESTREAM_PROFILE=accurate: the sentiment stage scores entity mentions with the encoder and
     the entity stage adds the resolved pronoun ("He" -> John Smith)."""
-    from agents.offline import STAGES
+    from agents.stages import STAGES
     from agents.stages.nlp import load_nlp
 
     doc = load_nlp()("Critics slammed John Smith for the scandal. He was fired by the board on Friday.")

@@ -7,9 +7,12 @@ from pathlib import Path
 import orjson
 import pytest
 
-from agents.enrichment.intake import articles_in, enrich_offline, skip_parts
+from agents.enrichment.intake import articles_in, skip_parts
 from agents.enrichment.language import detect, is_english, with_language
-from schemas.article import Article, InvalidArticle, parse_many, parse_raw
+from agents.offline import enrich_offline
+from schemas.article import Article
+from schemas.errors import InvalidArticle
+from schemas.formats import parse_many, parse_raw
 from schemas.validate import validate_enriched
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 
 from agents.enrichment.finish import finish
-from agents.enrichment.intake import articles_in, enrich_offline
-from schemas.article import Article, InvalidArticle
+from agents.enrichment.intake import articles_in
+from agents.offline import enrich_offline
+from schemas.article import Article
+from schemas.errors import InvalidArticle
 from schemas.ninjs_schema import _validator, is_valid
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from agents.offline import enrich_articles
 from agents.stages.nlp import load_nlp
-from schemas.article import REASONS, InvalidArticle, parse_many
+from schemas.errors import REASONS, InvalidArticle
+from schemas.formats import parse_many
 from schemas.validate import validate_enriched
 
 # Text that looks like news often enough to produce entities, quotes and several sentences.

@@ -6,7 +6,7 @@ import tarfile
 import orjson
 import pytest
 
-from schemas.article import parse_raw
+from schemas.formats import parse_raw
 from streams.client.io import raw_key
 from streams.replay.source import Item, read_inputs, schedule, to_items
 from streams.replay.stats import REPORT_KEYS, Run, percentile, report, table

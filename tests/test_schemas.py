@@ -13,8 +13,8 @@ from jsonschema import ValidationError, validators
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from schemas.article import parse_raw
 from schemas.deadletter import MAX_ORIGINAL_JSON_BYTES, make_deadletter
+from schemas.formats import parse_raw
 from schemas.validate import (
     DEADLETTER_SCHEMA,
     ENRICHED_SCHEMA,

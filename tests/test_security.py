@@ -136,13 +136,13 @@ def test_password_file_is_private_and_stable(tmp_path):
 
 
 def test_secure_start_refuses_a_store_without_these_credentials(tmp_path):
-    from streams.localkafka.node import BrokerError
+    from streams.localkafka.errors import LocalKafkaError
 
     password = broker_security.ensure_password(tmp_path)
     good = {"scram_user": "wirestream", "password_sha256": broker_security.fingerprint(password)}
     broker_security.check_store(tmp_path, tmp_path / "data", good, password)
-    with pytest.raises(BrokerError, match="formatted without SASL credentials: remove it"):
+    with pytest.raises(LocalKafkaError, match="formatted without SASL credentials: remove it"):
         broker_security.check_store(tmp_path, tmp_path / "data", {"kafka_version": "4.1.1"}, password)
-    with pytest.raises(BrokerError, match="is not the password .* was formatted with") as err:
+    with pytest.raises(LocalKafkaError, match="is not the password .* was formatted with") as err:
         broker_security.check_store(tmp_path, tmp_path / "data", good, "another-password")
     assert password not in str(err.value) and "another-password" not in str(err.value)

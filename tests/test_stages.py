@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from spacy.tokens import Doc
 
-from agents.offline import STAGES
+from agents.stages import STAGES
 from agents.stages.entities import extract_entities
 from agents.stages.nlp import load_nlp, segments
 from agents.stages.quotes import extract_quotes

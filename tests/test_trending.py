@@ -31,21 +31,20 @@ def test_merge_weights_sentiment_by_articles():
     assert "-0.500" in render([a])
 
 
-def test_count_writes_one_key_per_entity_and_expires_old_buckets(monkeypatch):
+def test_count_writes_one_key_per_entity_and_expires_old_buckets():
     from collections import defaultdict
 
     from agents.enrichment import trending
 
     table = defaultdict(lambda: None)
-    monkeypatch.setattr(trending, "table", table)
-    monkeypatch.setattr(trending, "_index", {})
+    trends = trending.Trending(table)
     record = {"entities": [entity("Angela Merkel", "PERSON", 3, 0.5), entity("BBC", "ORG", 1, -1.0)]}
     t0 = 1_000 * trending.BUCKET
-    trending.count(record, 2, t0)
-    trending.count(record, 2, t0 + 10)
+    trends.count(record, 2, t0)
+    trends.count(record, 2, t0 + 10)
     assert table == {"2|1000|PERSON|Angela Merkel": [6, 2, 1.0], "2|1000|ORG|BBC": [2, 2, -2.0]}
     # Two hours later the old bucket is deleted (a tombstone in the changelog), the new one written.
-    trending.count(record, 2, t0 + 2 * 3600)
+    trends.count(record, 2, t0 + 2 * 3600)
     assert sorted(table) == ["2|1024|ORG|BBC", "2|1024|PERSON|Angela Merkel"]
 
 

@@ -8,7 +8,9 @@ stages were skipped and why, which the join copies into the enriched record as `
 from __future__ import annotations
 
 from agents.enrichment.language import skipped, with_language
-from schemas.article import Article, InvalidArticle, parse_many
+from schemas.article import Article
+from schemas.errors import InvalidArticle
+from schemas.formats import parse_many
 
 EMPTY_RESULTS = {
     "entities": [],
@@ -34,28 +36,3 @@ def skip_parts(article: Article, ref: dict, article_stage: str) -> list[dict] | 
 
 def item_detail(detail: str, index: int, count: int) -> str:
     return f"item {index} of {count}: {detail}" if count > 1 else detail
-
-
-def enrich_offline(articles, *, batch_size: int = 16):
-    """The offline path (``wirestream enrich``): the stream's stages and finishing touches (places,
-    near-duplicates within this run, ``skipped`` for non-English articles), in input order."""
-    from itertools import islice
-
-    from agents.enrichment.finish import finish
-    from agents.offline import assemble, enrich_articles, utc_now
-
-    bands, signatures = {}, {}
-    it = iter(articles)
-    while chunk := list(islice(it, batch_size * 4)):
-        english = iter(enrich_articles([a.to_dict() for a in chunk if skipped(a.language) is None],
-                                       batch_size=batch_size))
-        for article in chunk:
-            skip = skipped(article.language)
-            if skip is None:
-                record = next(english)
-            else:
-                now = utc_now()
-                record = assemble({**article.to_dict(), "received_at": article.received_at or now},
-                                  EMPTY_RESULTS, enriched_at=now)
-            part = {"result": article.to_dict(), "skipped": skip}
-            yield finish(record, part, bands=bands, signatures=signatures)[0]

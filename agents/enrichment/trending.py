@@ -14,7 +14,8 @@ table change is written to the changelog partition of the record being processed
 transaction), so a key must never be written from two partitions, or recovery would keep only one
 partition's count. Buckets older than two hours are deleted while that partition's records flow.
 A worker's view (``GET /trending``) sums over the partitions it holds; with several workers,
-``wirestream trending`` asks each and adds the answers up.
+``wirestream trending`` asks each and adds the answers up. Pure: :class:`Trending` works over whatever
+mapping it is given (the worker's Faust table, agents/tables.py; a dict in tests).
 """
 
 from __future__ import annotations
@@ -22,17 +23,12 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-from streams.worker.app import app, settings
-
 BUCKET = 300.0
 HOUR_BUCKETS = 12  # 1 h / 5 min
 #: Entity types that make sense as trends (not dates, amounts or ordinals).
 LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
 WINDOWS = ("hopping", "tumbling")
 
-table = app.Table("trending-5m", default=None, partitions=settings.partitions)
-#: partition -> bucket -> keys written, so expiry need not scan the table (built from it on first use).
-_index: dict[int, dict[int, set[str]]] = {}
 
 
 def bucket_of(timestamp: float) -> int:
@@ -55,31 +51,6 @@ def contributions(record: dict) -> dict[tuple[str, str], list]:
         return {}
     return {(e["label"], e["name"]): [len(e["mentions"]), 1, float(e["sentiment"]["score"])]
             for e in record.get("entities", []) if e["label"] in LABELS}
-
-
-def _buckets(partition: int) -> dict[int, set[str]]:
-    buckets = _index.get(partition)
-    if buckets is None:  # first use since start: keys recovered from the changelog count too
-        buckets = _index[partition] = defaultdict(set)
-        for key in list(table.keys()):
-            p, b, _, _ = _parse(key)
-            if p == partition:
-                buckets[b].add(key)
-    return buckets
-
-
-def count(record: dict, partition: int, timestamp: float) -> None:
-    """Add one enriched record to its bucket and expire old buckets of ``partition`` (call it inside
-    an agent's event context for that partition: the writes go to its changelog partition)."""
-    bucket = bucket_of(timestamp)
-    buckets = _buckets(partition)
-    for (label, name), value in contributions(record).items():
-        key = f"{partition}|{bucket}|{label}|{name}"
-        table[key] = _add(table.get(key), value)
-        buckets[bucket].add(key)
-    for old in [b for b in buckets if b <= bucket - 2 * HOUR_BUCKETS]:  # kept 2 h: late records
-        for key in buckets.pop(old):
-            del table[key]
 
 
 def _window(kind: str, now: float) -> range:
@@ -109,8 +80,41 @@ def rows_in(items, kind: str, now: float, partitions):
             yield (label, name), value
 
 
-def snapshot(kind: str, limit: int, partitions, now: float | None = None) -> list[dict]:
-    """The current window of ``kind`` over ``partitions`` (the ones this worker holds: a standby copy
-    of another worker's partitions lives in the same table, and must not be counted twice)."""
-    rows = rows_in(list(table.items()), kind, time.time() if now is None else now, set(partitions))
-    return top(rows, limit)
+class Trending:
+    """Counts and windows over ``table`` (key ``"<partition>|<bucket>|<label>|<name>"`` ->
+    ``[mentions, articles, sentiment sum]``)."""
+
+    def __init__(self, table):
+        self.table = table
+        #: partition -> bucket -> keys written, so expiry need not scan the table (built on first use).
+        self._index: dict[int, dict[int, set[str]]] = {}
+
+    def _buckets(self, partition: int) -> dict[int, set[str]]:
+        buckets = self._index.get(partition)
+        if buckets is None:  # first use since start: keys recovered from the changelog count too
+            buckets = self._index[partition] = defaultdict(set)
+            for key in list(self.table.keys()):
+                p, b, _, _ = _parse(key)
+                if p == partition:
+                    buckets[b].add(key)
+        return buckets
+
+    def count(self, record: dict, partition: int, timestamp: float) -> None:
+        """Add one enriched record to its bucket and expire old buckets of ``partition`` (in the worker,
+        call it inside an agent's event context for that partition: the writes go to its changelog
+        partition)."""
+        bucket = bucket_of(timestamp)
+        buckets = self._buckets(partition)
+        for (label, name), value in contributions(record).items():
+            key = f"{partition}|{bucket}|{label}|{name}"
+            self.table[key] = _add(self.table.get(key), value)
+            buckets[bucket].add(key)
+        for old in [b for b in buckets if b <= bucket - 2 * HOUR_BUCKETS]:  # kept 2 h: late records
+            for key in buckets.pop(old):
+                del self.table[key]
+
+    def snapshot(self, kind: str, limit: int, partitions, now: float | None = None) -> list[dict]:
+        """The current window of ``kind`` over ``partitions`` (the ones this worker holds: a standby copy
+        of another worker's partitions lives in the same table, and must not be counted twice)."""
+        rows = rows_in(list(self.table.items()), kind, time.time() if now is None else now, set(partitions))
+        return top(rows, limit)

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from pathlib import Path
 
 import numpy as np
+
+from streams.settings import get_settings
 
 MODEL_DIR = Path(__file__).resolve().parent / "models" / "entity_sentiment"
 CLASSES = ("negative", "neutral", "positive")
@@ -46,7 +47,7 @@ def session(model_dir: str | None = None, threads: int | None = None):
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads or int(os.environ.get("WIRESTREAM_ORT_THREADS", "1"))
+    opts.intra_op_num_threads = threads or get_settings().ort_threads
     opts.inter_op_num_threads = 1
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     path = Path(model_dir or MODEL_DIR) / "model.onnx"

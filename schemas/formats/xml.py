@@ -16,17 +16,10 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from schemas.article import (
-    MAX_ID_CHARS,
-    Article,
-    InvalidArticle,
-    _check_body,
-    _clean,
-    _clean_headline,
-    _html_to_text,
-    format_timestamp,
-    stable_id,
-)
+from schemas.article import MAX_ID_CHARS, Article, check_body, clean, clean_headline, stable_id
+from schemas.clock import format_timestamp
+from schemas.errors import InvalidArticle
+from schemas.formats.html import html_to_text
 
 _ATOM = "{http://www.w3.org/2005/Atom}feed"
 _RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}RDF"
@@ -91,12 +84,12 @@ def _text(node: Element | None) -> str | None:
 def _nitf(root: Element, stamp: str) -> Article:
     head, body = _find(root, ["head"]), _find(root, ["body"])
     hl1 = _text(_find(body, ["body.head", "hedline", "hl1"]))
-    headline = _clean_headline(hl1 or _text(_find(head, ["title"])))
+    headline = clean_headline(hl1 or _text(_find(head, ["title"])))
     content = _find(body, ["body.content"])
     paragraphs = [" ".join(_text(p).split()) for p in content.iter() if _local(p.tag) in ("p", "hl2")] \
         if content is not None else []
     text = "\n\n".join(p for p in paragraphs if p) or (_text(content) if content is not None else None)
-    body_text = _check_body(text, "NITF has no body.content")
+    body_text = check_body(text, "NITF has no body.content")
     docdata = _find(head, ["docdata"])
     doc_id = (_find(docdata, ["doc-id"]).get("id-string") if _find(docdata, ["doc-id"]) is not None else None)
     meta: dict = {}
@@ -106,14 +99,14 @@ def _nitf(root: Element, stamp: str) -> Article:
         meta["urgency"] = int(urg.get("ed-urg"))
     if byline := _text(_find(body, ["body.head", "byline"])):
         meta["by"] = " ".join(byline.split())
-    subjects = [{"name": _clean(s.get("tobject.subject.matter") or s.get("tobject.subject.type") or ""),
+    subjects = [{"name": clean(s.get("tobject.subject.matter") or s.get("tobject.subject.type") or ""),
                  "uri": f"subj:{s.get('tobject.subject.refnum')}"}
                 for s in root.iter()
                 if _local(s.tag) == "tobject.subject" and s.get("tobject.subject.refnum")]
     if subjects:
         meta["subjects"] = subjects
     language = root.get(_XML_LANG) or (content.get(_XML_LANG) if content is not None else None)
-    art_id = _clean(doc_id or "").strip() or stable_id(headline, body_text)
+    art_id = clean(doc_id or "").strip() or stable_id(headline, body_text)
     return _article(art_id, headline, body_text, language, None, stamp, "nitf", meta)
 
 
@@ -158,10 +151,10 @@ def _feed(text: str, stamp: str, fmt: str) -> list[Article | InvalidArticle]:
 
 def _entry(entry, feed_lang: str | None, stamp: str, fmt: str) -> Article:
     html = entry["content"][0]["value"] if entry.get("content") else entry.get("summary")
-    body = _check_body(_html_to_text(html) if html else None, "feed entry has no content or summary")
-    headline = _clean_headline(entry.get("title"))
+    body = check_body(html_to_text(html) if html else None, "feed entry has no content or summary")
+    headline = clean_headline(entry.get("title"))
     link = entry.get("link")
-    art_id = _clean(entry.get("id") or link or "").strip() or stable_id(headline, body)
+    art_id = clean(entry.get("id") or link or "").strip() or stable_id(headline, body)
     meta: dict = {}
     when = entry.get("published_parsed") or entry.get("updated_parsed")
     if when:

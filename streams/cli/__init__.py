@@ -1,202 +1,49 @@
-"""The ``wirestream`` command line."""
+"""The ``wirestream`` command line: one click group, its commands loaded only when they run.
 
-import asyncio
+One module per family of commands: pipeline.py (worker, produce, tail, enrich, demo), broker.py (the
+local Kafka), replay.py (the load test), trending.py, security.py (the TLS/SASL flags every command takes).
+errors.py turns every layer's user-fixable errors into one line.
+"""
+
+from __future__ import annotations
+
+import importlib
 import logging
-import os
-import sys
 
 import click
-import orjson
 
 from streams.cli.security import security_options
-from streams.localkafka.node import BrokerError
-from streams.settings import topic_name
 
-broker_option = click.option(
-    "--broker",
-    envvar="WIRESTREAM_BROKER",
-    default=None,
-    help="kafka://host:port[,host:port] (env WIRESTREAM_BROKER); default: the local broker.",
-)
-
-
-def fail(message: str, code: int = 1):
-    click.echo(f"wirestream: {message}", err=True)
-    sys.exit(code)
+#: command name -> "module:attribute", imported when the command is looked up (`--help` lists them).
+COMMANDS = {
+    "worker": "streams.cli.pipeline:worker",
+    "produce": "streams.cli.pipeline:produce",
+    "tail": "streams.cli.pipeline:tail",
+    "enrich": "streams.cli.pipeline:enrich",
+    "demo": "streams.cli.pipeline:demo",
+    "broker": "streams.cli.broker:broker",
+    "replay": "streams.cli.replay:replay",
+    "trending": "streams.cli.trending:trending",
+}
 
 
-def resolve(broker: str | None) -> str:
-    from streams.localkafka.node import resolve_broker
+class LazyGroup(click.Group):
+    """A group whose commands live in modules imported on demand (click's documented lazy-loading
+    pattern), so one command never pays for another's imports."""
 
-    try:
-        return resolve_broker(broker)
-    except BrokerError as exc:
-        fail(str(exc))
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return super().get_command(ctx, name)
+        module, attr = COMMANDS[name].split(":")
+        return getattr(importlib.import_module(module), attr)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @security_options
 def main():
     """wirestream: enrich wire-feed articles on Kafka with entities, quotes and sentiment."""
     # aiokafka logs every failed connection attempt; the CLI reports the outcome in one line instead.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
-
-
-def _mount_broker():
-    from streams.cli.broker import broker
-
-    main.add_command(broker)
-
-
-_mount_broker()
-
-
-def _mount_replay():
-    from streams.cli.replay import replay
-
-    main.add_command(replay)
-
-
-_mount_replay()
-
-
-def _mount_trending():
-    from streams.cli.trending import trending
-
-    main.add_command(trending)
-
-
-_mount_trending()
-
-
-@main.command()
-@broker_option
-@click.option("--loglevel", "-l", default="warning", show_default=True)
-def worker(broker, loglevel):
-    """Run the Faust worker with every agent (same as `faust -A agents.pipeline worker`)."""
-    os.environ["WIRESTREAM_BROKER"] = resolve(broker)
-    logging.getLogger("aiokafka").setLevel(logging.NOTSET)  # a worker's log wants them
-    from faust import Worker
-
-    from agents.stages.nlp import load_nlp
-
-    load_nlp()  # load the model before joining the group, not on the first message
-    from agents.pipeline import app
-
-    Worker(app, loglevel=loglevel).execute_from_commandline()
-
-
-@main.command()
-@broker_option
-@click.argument("paths", nargs=-1, required=True)
-def produce(broker, paths):
-    """Push articles (files, directories, or - for JSON lines on stdin) into articles.raw."""
-    from streams.client.io import ensure_topics, raw_key
-    from streams.client.io import produce as send
-
-    bootstrap = resolve(broker)
-    payloads = list(_payloads(paths))
-    try:
-        asyncio.run(ensure_topics(bootstrap))
-        count = asyncio.run(send(bootstrap, topic_name("raw"), ((raw_key(p), p) for _, p in payloads)))
-    except BrokerError as exc:
-        fail(str(exc))
-    click.echo(f"produced {count} article(s) to {topic_name('raw')}", err=True)
-
-
-def _payloads(paths):
-    """(origin, bytes) for each input; '-' reads JSON lines from stdin."""
-    from schemas.article import InputPathError, iter_payloads
-
-    for path in paths:
-        if path == "-":
-            for n, line in enumerate(sys.stdin.buffer, 1):
-                if line.strip():
-                    yield f"<stdin>:{n}", line.rstrip(b"\r\n")
-            continue
-        try:
-            yield from iter_payloads([path])
-        except InputPathError as exc:
-            fail(f"{exc} (check the path and its permissions)")
-
-
-@main.command()
-@broker_option
-@click.option("--topic", default="enriched", show_default=True,
-              help="enriched, deadletter, raw, parsed, partial, or a full topic name.")
-@click.option("--max", "max_records", type=int, default=None, help="Exit after N records.")
-@click.option("--timeout", type=float, default=None, help="Exit after SECONDS.")
-@click.option("--from", "start", type=click.Choice(["earliest", "latest"]), default="earliest",
-              show_default=True)
-def tail(broker, topic, max_records, timeout, start):
-    """Print records of a topic as JSON lines (read_committed)."""
-    from streams.client.io import Reader
-
-    bootstrap = resolve(broker)
-
-    async def go():
-        async with Reader(bootstrap, [topic_name(topic)], start=start) as reader:
-            async for rec in reader.records(max_records, timeout):
-                sys.stdout.buffer.write(_as_json_line(rec.value))
-                sys.stdout.flush()
-
-    try:
-        asyncio.run(go())
-    except BrokerError as exc:
-        fail(str(exc))
-    except KeyboardInterrupt:
-        pass
-
-
-def _as_json_line(value: bytes) -> bytes:
-    try:
-        return orjson.dumps(orjson.loads(value)) + b"\n"
-    except orjson.JSONDecodeError:  # raw topic: show the text as a JSON string
-        return orjson.dumps(value.decode("utf-8", "replace")) + b"\n"
-
-
-@main.command()
-@click.argument("paths", nargs=-1)
-@click.option("--batch-size", type=int, default=16, show_default=True)
-def enrich(paths, batch_size):
-    """Offline, no Kafka: articles in (JSON lines, files, or - for stdin), enriched v1 JSON lines out."""
-    from agents.enrichment.intake import articles_in, enrich_offline
-    from schemas.article import InvalidArticle
-
-    failures = 0
-
-    def articles():  # a payload may hold several articles (a feed, JSON lines): each is one record
-        nonlocal failures
-        for origin, payload in _payloads(paths or ["-"]):
-            try:
-                found = articles_in(payload)
-            except InvalidArticle as exc:
-                found = [exc]
-            for item in found:
-                if isinstance(item, InvalidArticle):
-                    failures += 1
-                    click.echo(f"wirestream: {origin}: {item.reason}: {item.detail}", err=True)
-                else:
-                    yield item
-
-    out = sys.stdout.buffer
-    for record in enrich_offline(articles(), batch_size=batch_size):
-        out.write(orjson.dumps(record) + b"\n")
-    out.flush()
-    if failures:
-        sys.exit(2)
-
-
-@main.command()
-@broker_option
-@click.option("--seeds", "seeds_dir", default=None, help="Directory of articles to replay (default: seeds/).")
-@click.option("--timeout", type=float, default=300.0, show_default=True)
-def demo(broker, seeds_dir, timeout):
-    """The whole pipeline in one command: local broker, worker, replay seeds/, print the results."""
-    from streams.replay.demo import run_demo
-
-    try:
-        sys.exit(run_demo(broker, seeds_dir, timeout))
-    except BrokerError as exc:
-        fail(str(exc))
-

@@ -8,18 +8,16 @@ import sys
 
 import click
 
+from streams.cli.errors import fail, user_errors
 from streams.localkafka import cluster as _cluster
 from streams.localkafka import node as _broker
+from streams.localkafka.errors import LocalKafkaError
 
 EXIT_STOPPED = 3
 
 
 def _progress(message: str) -> None:
     click.echo(message, err=True)
-
-
-def _fail(exc: Exception):
-    raise click.ClickException(str(exc)) from None
 
 
 @click.group("broker")
@@ -49,16 +47,16 @@ def start_cmd(timeout: float | None, port: int | None, nodes: int, secure: bool)
     try:
         if nodes > 1:
             if secure or port is not None:
-                raise _broker.BrokerError("--secure and --port are for the single-node broker: drop them "
-                                          "with --nodes (cluster ports are chosen freely)")
+                raise LocalKafkaError("--secure and --port are for the single-node broker: drop them "
+                                      "with --nodes (cluster ports are chosen freely)")
             bootstrap = _cluster.start(nodes, timeout or 2 * _broker.START_TIMEOUT, echo=_progress)
             # The app and `produce` create topics with WIRESTREAM_REPLICATION (default 1), not the broker's.
             _progress(f"clients: WIRESTREAM_BROKER=kafka://{bootstrap} WIRESTREAM_REPLICATION={nodes}")
         else:
             bootstrap = _broker.start(timeout or _broker.START_TIMEOUT, port=port, echo=_progress,
                                       secure=secure)
-    except _broker.BrokerError as exc:
-        _fail(exc)
+    except user_errors() as exc:
+        fail(str(exc))
     click.echo(bootstrap)
 
 
@@ -70,8 +68,8 @@ def stop_cmd(timeout: float) -> None:
     try:
         pid = _broker.stop(timeout)
         pids = _cluster.stop(timeout)
-    except _broker.BrokerError as exc:
-        _fail(exc)
+    except user_errors() as exc:
+        fail(str(exc))
     if pid:
         click.echo(f"stopped (pid {pid})")
     if pids:
@@ -121,8 +119,8 @@ def kill_node_cmd(node: int) -> None:
     """SIGKILL one node of the local cluster (a crash, for failure tests)."""
     try:
         pid = _cluster.kill_node(node)
-    except _broker.BrokerError as exc:
-        _fail(exc)
+    except user_errors() as exc:
+        fail(str(exc))
     click.echo(f"killed node {node} (pid {pid})" if pid else f"node {node} was not running")
 
 
@@ -133,5 +131,5 @@ def start_node_cmd(node: int, timeout: float) -> None:
     """Start one node of the local cluster again (after kill-node); print its address."""
     try:
         click.echo(_cluster.start_node(node, timeout, echo=_progress))
-    except _broker.BrokerError as exc:
-        _fail(exc)
+    except user_errors() as exc:
+        fail(str(exc))

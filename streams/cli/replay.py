@@ -9,7 +9,9 @@ import sys
 import click
 import orjson
 
-from streams.localkafka import node as local
+from streams.cli.errors import fail, user_errors
+from streams.client.address import resolve_broker
+from streams.localkafka import LocalKafka
 from streams.replay.stats import plot, report, table
 
 
@@ -41,7 +43,7 @@ def replay(paths, count, rate, max_rate, report_path, plot_path, broker, workers
 
     if rate and max_rate:
         raise click.UsageError("--rate and --max-rate exclude each other")
-    from schemas.article import InputPathError
+    from schemas.errors import InputPathError
 
     try:
         inputs = read_inputs(list(paths) or default_paths())
@@ -65,8 +67,8 @@ def replay(paths, count, rate, max_rate, report_path, plot_path, broker, workers
                        err=True)
             run, outcome = run_replay(bootstrap, items, Options(rate=rate, timeout=timeout, progress=bar),
                                       workers=workers, on_ready=restart)
-        except local.BrokerError as exc:
-            raise click.ClickException(str(exc)) from None
+        except user_errors() as exc:
+            fail(str(exc))
     rep = report(run)
     click.echo(table(run, rep))
     if report_path:
@@ -83,12 +85,12 @@ def replay(paths, count, rate, max_rate, report_path, plot_path, broker, workers
 
 def _broker(given: str | None, stack: contextlib.ExitStack) -> str:
     if given:
-        return local.resolve_broker(given)
-    already = local.local_bootstrap()
+        return resolve_broker(given)
+    already = LocalKafka().bootstrap()
     if already:
         return already
-    bootstrap = local.start()
-    stack.callback(local.stop)
+    bootstrap = LocalKafka().start()
+    stack.callback(LocalKafka().stop)
     click.echo(f"started a local Kafka broker at {bootstrap} (stopped at the end)", err=True)
     return bootstrap
 

@@ -1,7 +1,6 @@
 """``wirestream trending``: the trending entities of one or more workers, as a table."""
 
 import json
-import os
 import sys
 import urllib.error
 import urllib.parse
@@ -10,6 +9,7 @@ import urllib.request
 import click
 
 from agents.enrichment.trending import top
+from streams.settings import get_settings
 
 
 def fetch(url: str, kind: str, limit: int) -> dict:
@@ -45,7 +45,7 @@ def render(entities: list[dict]) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def trending(urls, window, kind, limit, as_json):
     """Most mentioned entities (and their mean sentiment) in the current window."""
-    port = os.environ.get("WIRESTREAM_WEB_PORT")
+    port = get_settings().web_port
     urls = urls or ([f"http://127.0.0.1:{port}"] if port else [])
     if not urls:
         click.echo("wirestream: pass --url http://host:port of a worker started with WIRESTREAM_WEB_PORT",

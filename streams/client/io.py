@@ -8,19 +8,22 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
-from schemas.article import MAX_PAYLOAD_BYTES, InvalidArticle, parse_many
+from schemas.article import MAX_PAYLOAD_BYTES
+from schemas.errors import InvalidArticle
+from schemas.formats import parse_many
+from streams.client.address import parse_broker_url
+from streams.client.errors import BrokerUnreachable, PayloadTooLarge, TopicMissing
 from streams.client.security import client_kwargs, connection_problem
-from streams.localkafka.node import BrokerError, parse_broker_url
-from streams.settings import Settings, topic_name
+from streams.settings import Settings, get_settings, topic_name
 
 TOPICS = ("raw", "parsed", "partial", "enriched", "deadletter", "ninjs")
 
 
-async def _unreachable(bootstrap: str, exc: Exception) -> BrokerError:
+async def _unreachable(bootstrap: str, exc: Exception) -> BrokerUnreachable:
     problem = await connection_problem(bootstrap)  # e.g. a wrong password: say so, not "no broker"
     if problem:
-        return BrokerError(problem)
-    return BrokerError(
+        return BrokerUnreachable(problem)
+    return BrokerUnreachable(
         f"no Kafka broker reachable at {bootstrap} ({type(exc).__name__}): start one with "
         "`wirestream broker start` or pass --broker kafka://host:port"
     )
@@ -28,7 +31,7 @@ async def _unreachable(bootstrap: str, exc: Exception) -> BrokerError:
 
 async def ensure_topics(bootstrap: str, settings: Settings | None = None) -> None:
     """Create the pipeline topics with the configured partition count if they do not exist yet."""
-    settings = settings or Settings.from_env()
+    settings = settings or get_settings()
     admin = AIOKafkaAdminClient(bootstrap_servers=parse_broker_url(bootstrap), request_timeout_ms=10000,
                                 **client_kwargs())
     try:
@@ -54,9 +57,8 @@ async def ensure_topics(bootstrap: str, settings: Settings | None = None) -> Non
 
 
 def replication() -> int:
-    import os
 
-    return int(os.environ.get("WIRESTREAM_REPLICATION", "1"))
+    return get_settings().replication
 
 
 async def open_producer(bootstrap: str) -> AIOKafkaProducer:
@@ -75,10 +77,6 @@ async def open_producer(bootstrap: str) -> AIOKafkaProducer:
         await producer.stop()
         raise await _unreachable(bootstrap, exc) from exc
     return producer
-
-
-class PayloadTooLarge(BrokerError):
-    """A message over the size Kafka accepts (the CLI prints it like any other BrokerError)."""
 
 
 async def produce(bootstrap: str, topic: str, payloads: Iterable[tuple[bytes | None, bytes]]) -> int:
@@ -164,8 +162,8 @@ class Reader:
             parts = self.consumer.partitions_for_topic(topic)
             if parts or time.monotonic() > deadline:
                 if not parts:
-                    raise BrokerError(f"topic {topic} does not exist on {self.bootstrap}: "
-                                      "produce to it or start a worker first")
+                    raise TopicMissing(f"topic {topic} does not exist on {self.bootstrap}: "
+                                       "produce to it or start a worker first")
                 return parts
             await self.consumer._client.force_metadata_update()  # noqa: SLF001 - no public refresh
             await asyncio.sleep(0.2)

@@ -18,23 +18,20 @@ name the variables, not their values.
 from __future__ import annotations
 
 import asyncio
-import os
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from streams.localkafka.node import BrokerError, parse_broker_url
+from streams.client.address import parse_broker_url
+from streams.client.errors import SecurityConfigError
+from streams.settings import get_settings
 
 PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN")
 DEFAULT_MECHANISM = "SCRAM-SHA-512"
 ENV_VARS = ("WIRESTREAM_SECURITY_PROTOCOL", "WIRESTREAM_SASL_MECHANISM", "WIRESTREAM_SASL_USERNAME",
             "WIRESTREAM_SASL_PASSWORD", "WIRESTREAM_SASL_PASSWORD_FILE", "WIRESTREAM_SSL_CAFILE")
-
-
-class SecurityConfigError(BrokerError):
-    """The security settings are incomplete or contradictory; one line naming the variable to fix."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +103,7 @@ def _get(env: Mapping[str, str], name: str) -> str | None:
 
 def from_env(env: Mapping[str, str] | None = None) -> ClientSecurity:
     """Parse and check the WIRESTREAM_* security variables (see the module docstring)."""
-    env = os.environ if env is None else env
+    env = get_settings().security_env if env is None else env
     username = _get(env, "WIRESTREAM_SASL_USERNAME")
     protocol = _get(env, "WIRESTREAM_SECURITY_PROTOCOL") or ("SASL_SSL" if username else "PLAINTEXT")
     protocol = protocol.upper()

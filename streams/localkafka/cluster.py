@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from streams.localkafka import node as b
+from streams.localkafka.errors import LocalKafkaError
 from streams.settings import home as default_home
 
 DEFAULT_NODES = 3
@@ -49,7 +50,7 @@ def node_properties(data_dir: Path, node: int, ports: list[list[int]]) -> str:
     n = len(ports)
     isr = str(min(MIN_INSYNC, n))
     port, ctrl = ports[node - 1]
-    return b._server_properties(data_dir, port, ctrl, {
+    return b.server_properties(data_dir, port, ctrl, {
         "node.id": str(node),
         "controller.quorum.bootstrap.servers": None,
         "controller.quorum.voters": ",".join(f"{i}@127.0.0.1:{c}" for i, (_, c) in enumerate(ports, 1)),
@@ -69,7 +70,7 @@ def _choose_ports(meta: dict, nodes: int, keep: bool) -> list[list[int]]:
     """The previous ports if all are free (or ``keep``: some node still runs on them), else new ones."""
     previous = meta.get("ports")
     if isinstance(previous, list) and len(previous) == nodes:
-        if keep or all(b._port_free(p) for pair in previous for p in pair):
+        if keep or all(b.port_free(p) for pair in previous for p in pair):
             return previous
     taken: list[int] = []
     for _ in range(2 * nodes):
@@ -82,7 +83,7 @@ def _bootstrap(ports: list[list[int]]) -> str:
 
 
 def _node_pids(cdir: Path, nodes: int) -> dict[int, int | None]:
-    return {i: b._find_pid(node_dir(cdir, i)) for i in range(1, nodes + 1)}
+    return {i: b.find_pid(node_dir(cdir, i)) for i in range(1, nodes + 1)}
 
 
 def _launch(cdir: Path, meta: dict, which: list[int], timeout: float, echo: b.Echo | None) -> None:
@@ -90,14 +91,14 @@ def _launch(cdir: Path, meta: dict, which: list[int], timeout: float, echo: b.Ec
     version = meta["version"]
     java = b.find_java()
     libs = b.ensure_jars(version, echo=echo)
-    log_opt = b._logging_jvm_opt(version, cdir)
+    log_opt = b.logging_jvm_opt(version, cdir)
 
     def prepare(i: int) -> None:
         ndir = node_dir(cdir, i)
         ndir.mkdir(parents=True, exist_ok=True)
         props = ndir / "server.properties"
-        b._write_props(props, node_properties(ndir / "data", i, meta["ports"]))
-        b._format_storage(java, libs, log_opt, props, ndir / "data", version, None, quorum_args=(),
+        b.write_props(props, node_properties(ndir / "data", i, meta["ports"]))
+        b.format_storage(java, libs, log_opt, props, ndir / "data", version, None, quorum_args=(),
                           cluster_id=meta["cluster_id"])
 
     if echo:
@@ -109,8 +110,8 @@ def _launch(cdir: Path, meta: dict, which: list[int], timeout: float, echo: b.Ec
     for i in which:
         ndir = node_dir(cdir, i)
         props, log = ndir / "server.properties", ndir / "broker.log"
-        children[i] = b._spawn(java, libs, version, log_opt, ndir, props, log)
-        b._write_state(ndir, {"pid": children[i].pid, "node": i})
+        children[i] = b.spawn(java, libs, version, log_opt, ndir, props, log)
+        b.write_state(ndir, {"pid": children[i].pid, "node": i})
     watch = [(child.pid, node_dir(cdir, i) / "broker.log") for i, child in children.items()]
     try:
         for i in which:  # each started node answers, and sees every node registered
@@ -118,7 +119,7 @@ def _launch(cdir: Path, meta: dict, which: list[int], timeout: float, echo: b.Ec
             b.wait_ready(f"127.0.0.1:{port}", timeout, brokers=len(meta["ports"]), watch=watch)
     except BaseException:
         for child in children.values():
-            b._kill(child.pid, 10)
+            b.kill_process(child.pid, 10)
         raise
 
 
@@ -127,18 +128,18 @@ def start(nodes: int = DEFAULT_NODES, timeout: float = 2 * b.START_TIMEOUT, *, h
     """Start the local ``nodes``-node cluster (idempotent: starts only the nodes that are down) and return its
     bootstrap list ``127.0.0.1:p1,127.0.0.1:p2,...`` once every node answers and all are registered."""
     if nodes < 2:
-        raise b.BrokerError(f"a cluster needs at least 2 nodes, not {nodes}: use `wirestream broker start`")
+        raise LocalKafkaError(f"a cluster needs at least 2 nodes, not {nodes}: use `wirestream broker start`")
     cdir = cluster_dir(home)
     cdir.mkdir(parents=True, exist_ok=True)
-    with b._file_lock(cdir / ".lock"):
+    with b.file_lock(cdir / ".lock"):
         meta = _read_meta(cdir)
         if meta.get("ports") and len(meta["ports"]) != nodes:
-            raise b.BrokerError(f"{cdir} holds a {len(meta['ports'])}-node cluster: start it with --nodes "
+            raise LocalKafkaError(f"{cdir} holds a {len(meta['ports'])}-node cluster: start it with --nodes "
                                 f"{len(meta['ports'])}, or stop it and remove {cdir} (its topics are lost)")
         pids = _node_pids(cdir, nodes)
         down = [i for i, pid in pids.items() if pid is None]
         meta["ports"] = _choose_ports(meta, nodes, keep=len(down) < nodes)
-        meta.setdefault("cluster_id", b._cluster_id())
+        meta.setdefault("cluster_id", b.new_cluster_id())
         meta["version"] = meta.get("version") or version or b.kafka_version()
         if down:
             if len(down) == nodes:
@@ -153,9 +154,9 @@ def start(nodes: int = DEFAULT_NODES, timeout: float = 2 * b.START_TIMEOUT, *, h
 def _node_index(cdir: Path, node: int) -> dict:
     meta = _read_meta(cdir)
     if not meta.get("ports"):
-        raise b.BrokerError(f"no local cluster in {cdir}: run `wirestream broker start --nodes 3`")
+        raise LocalKafkaError(f"no local cluster in {cdir}: run `wirestream broker start --nodes 3`")
     if not 1 <= node <= len(meta["ports"]):
-        raise b.BrokerError(f"no node {node}: the cluster has nodes 1-{len(meta['ports'])}")
+        raise LocalKafkaError(f"no node {node}: the cluster has nodes 1-{len(meta['ports'])}")
     return meta
 
 
@@ -163,11 +164,11 @@ def kill_node(node: int, *, home: Path | None = None) -> int | None:
     """SIGKILL node ``node`` (a crash: no controlled shutdown). Returns its pid, or None if it was down."""
     cdir = cluster_dir(home)
     _node_index(cdir, node)
-    pid = b._find_pid(node_dir(cdir, node))
+    pid = b.find_pid(node_dir(cdir, node))
     if pid is not None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        b._wait_exit(pid, 10)
+        b.wait_exit(pid, 10)
     return pid
 
 
@@ -175,9 +176,9 @@ def start_node(node: int, timeout: float = b.START_TIMEOUT, *, home: Path | None
                echo: b.Echo | None = None) -> str:
     """Start node ``node`` again on its old ports (no-op if it runs); return its own ``127.0.0.1:port``."""
     cdir = cluster_dir(home)
-    with b._file_lock(cdir / ".lock"):
+    with b.file_lock(cdir / ".lock"):
         meta = _node_index(cdir, node)
-        if b._find_pid(node_dir(cdir, node)) is None:
+        if b.find_pid(node_dir(cdir, node)) is None:
             _launch(cdir, meta, [node], timeout, echo)
         return f"127.0.0.1:{meta['ports'][node - 1][0]}"
 
@@ -188,13 +189,13 @@ def stop(timeout: float = b.STOP_TIMEOUT, *, home: Path | None = None) -> list[i
     meta = _read_meta(cdir)
     if not meta.get("ports"):
         return []
-    with b._file_lock(cdir / ".lock"):
+    with b.file_lock(cdir / ".lock"):
         pids = [pid for pid in _node_pids(cdir, len(meta["ports"])).values() if pid is not None]
         for pid in pids:  # all at once: a node waiting for a controller that is already gone would stall
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
         with concurrent.futures.ThreadPoolExecutor(max(1, len(pids))) as pool:
-            list(pool.map(lambda pid: b._kill(pid, timeout), pids))
+            list(pool.map(lambda pid: b.kill_process(pid, timeout), pids))
         return pids
 
 

@@ -20,9 +20,10 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 
-from streams.settings import home
+from streams.localkafka.errors import LocalKafkaError
+from streams.settings import BY_NAME, get_settings
 
-KAFKA_VERSION = "4.1.1"
+KAFKA_VERSION = BY_NAME["WIRESTREAM_KAFKA_VERSION"].default
 """Kafka version run by default. 3.9.1 also works (the pom's ``reload4j`` profile is picked for 3.x)."""
 
 MIN_JAVA = 17
@@ -41,28 +42,24 @@ _COMPLETE_MARKER = ".complete.json"
 Echo = Callable[[str], None]
 
 
-class BrokerError(RuntimeError):
-    """Something about the local broker is wrong; the message is one line: what is wrong + what to do."""
-
-
 # --------------------------------------------------------------------------------------------- paths
 
 
 def jar_cache_dir() -> Path:
     """Directory holding ``libs-<version>``: ``$WIRESTREAM_KAFKA_CACHE`` or ``<home>/kafka``."""
-    value = os.environ.get("WIRESTREAM_KAFKA_CACHE")
-    return Path(value).expanduser().absolute() if value else home() / "kafka"
+    settings = get_settings()
+    return settings.kafka_cache or settings.home / "kafka"
 
 
 def kafka_version() -> str:
-    return os.environ.get("WIRESTREAM_KAFKA_VERSION") or KAFKA_VERSION
+    return get_settings().kafka_version
 
 
 def _major(version: str) -> int:
     try:
         return int(version.split(".")[0])
     except ValueError as exc:
-        raise BrokerError(f"invalid Kafka version {version!r}: use e.g. {KAFKA_VERSION}") from exc
+        raise LocalKafkaError(f"invalid Kafka version {version!r}: use e.g. {KAFKA_VERSION}") from exc
 
 
 def _logging_profile(version: str) -> str:
@@ -73,7 +70,7 @@ def _logging_profile(version: str) -> str:
 
 
 def find_java() -> str:
-    """Path of a ``java`` >= 17 (``$JAVA_HOME/bin/java`` first, then PATH); BrokerError otherwise."""
+    """Path of a ``java`` >= 17 (``$JAVA_HOME/bin/java`` first, then PATH); LocalKafkaError otherwise."""
     java = None
     java_home = os.environ.get("JAVA_HOME")
     if java_home:
@@ -82,10 +79,10 @@ def find_java() -> str:
             java = str(candidate)
     java = java or shutil.which("java")
     if not java:
-        raise BrokerError(f"no `java` found on PATH (Kafka needs Java {MIN_JAVA}+): {JAVA_INSTALL_HINT}")
+        raise LocalKafkaError(f"no `java` found on PATH (Kafka needs Java {MIN_JAVA}+): {JAVA_INSTALL_HINT}")
     major = _java_info(java)[0]
     if major < MIN_JAVA:
-        raise BrokerError(f"{java} is Java {major}, Kafka needs Java {MIN_JAVA}+: {JAVA_INSTALL_HINT}")
+        raise LocalKafkaError(f"{java} is Java {major}, Kafka needs Java {MIN_JAVA}+: {JAVA_INSTALL_HINT}")
     return java
 
 
@@ -95,11 +92,11 @@ def _java_info(java: str) -> tuple[int, str]:
     try:
         proc = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise BrokerError(f"cannot run `{java} -version` ({exc}): {JAVA_INSTALL_HINT}") from exc
+        raise LocalKafkaError(f"cannot run `{java} -version` ({exc}): {JAVA_INSTALL_HINT}") from exc
     text = proc.stderr + proc.stdout
     match = re.search(r'version "(\d+)(?:\.(\d+))?', text)
     if not match:
-        raise BrokerError(f"cannot tell the Java version of {java}: {JAVA_INSTALL_HINT}")
+        raise LocalKafkaError(f"cannot tell the Java version of {java}: {JAVA_INSTALL_HINT}")
     major = int(match.group(1))
     if major == 1 and match.group(2):  # "1.8.0_392" style
         major = int(match.group(2))
@@ -110,7 +107,7 @@ def _java_info(java: str) -> tuple[int, str]:
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
+def file_lock(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as fh:  # noqa: SIM115 - held for the duration of the lock
         fcntl.flock(fh, fcntl.LOCK_EX)
@@ -176,13 +173,13 @@ def ensure_jars(
     fingerprint = _pom_fingerprint(version, profile)
     if _libs_complete(libs, fingerprint):
         return libs
-    with _file_lock(cache_dir / f".lock-{version}"):
+    with file_lock(cache_dir / f".lock-{version}"):
         if _libs_complete(libs, fingerprint):
             return libs
         java = find_java()
         mvn = shutil.which("mvn")
         if not mvn:
-            raise BrokerError(
+            raise LocalKafkaError(
                 "Maven (`mvn`) not found on PATH; it is needed once to download the Kafka jars: "
                 "apt-get install maven"
             )
@@ -209,20 +206,20 @@ def ensure_jars(
             except subprocess.TimeoutExpired:
                 rc = None
             except OSError as exc:
-                raise BrokerError(f"cannot run {mvn} ({exc}): check the Maven installation") from exc
+                raise LocalKafkaError(f"cannot run {mvn} ({exc}): check the Maven installation") from exc
         if rc != 0:
             shutil.rmtree(tmp_libs, ignore_errors=True)
             if rc is None:
                 what = f"timed out after {MVN_TIMEOUT:.0f} s"
             else:
                 what = _mvn_error_line(log_path.read_text(errors="replace"))
-            raise BrokerError(
+            raise LocalKafkaError(
                 f"Maven could not resolve the Kafka {version} jars: {what} "
                 f"(full log: {log_path}; check access to Maven Central, then retry)"
             )
         jars = sorted(p.name for p in tmp_libs.glob("*.jar")) if tmp_libs.is_dir() else []
         if not any(name.startswith("kafka_2.13-") for name in jars):
-            raise BrokerError(f"Maven succeeded but no kafka_2.13 jar is in {tmp_libs}: see {log_path}")
+            raise LocalKafkaError(f"Maven succeeded but no kafka_2.13 jar is in {tmp_libs}: see {log_path}")
         (tmp_libs / _COMPLETE_MARKER).write_text(
             json.dumps({"version": version, "profile": profile, "fingerprint": fingerprint, "jars": jars})
         )
@@ -245,7 +242,7 @@ def _hotspot(java: str) -> bool:
 
 def _fast_start_opts(java: str, libs: Path, classpath: str, version: str) -> list[str]:
     """C1-only JIT + AppCDS options for HotSpot JVMs (see :data:`FAST_START`); [] elsewhere."""
-    if not FAST_START or os.environ.get("WIRESTREAM_BROKER_FAST_START", "1").strip() in ("0", "false", "no"):
+    if not FAST_START or not get_settings().broker_fast_start:
         return []
     if not _hotspot(java):
         return []

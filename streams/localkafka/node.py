@@ -41,28 +41,20 @@ from pathlib import Path
 
 import psutil
 
-from streams.localkafka.jvm import (  # noqa: F401 - re-exported: streams.localkafka.node is the public face
+from streams.localkafka.jvm import (
     _KAFKA_DIR,
-    FAST_START,
-    JAVA_INSTALL_HINT,
-    KAFKA_VERSION,
-    MIN_JAVA,
-    MVN_TIMEOUT,
-    BrokerError,
     Echo,
+    LocalKafkaError,
     _classpath,
     _fast_start_opts,
-    _file_lock,
     _hotspot,
-    _java_info,
-    _libs_marker,
     _logging_profile,
     ensure_jars,
+    file_lock,
     find_java,
-    jar_cache_dir,
     kafka_version,
 )
-from streams.settings import home
+from streams.settings import get_settings, home
 
 HEAP = "512m"
 DEFAULT_PORT = 9092
@@ -83,10 +75,6 @@ JVM_OPTS: list[str] = [
 """JVM options of the broker; ``$WIRESTREAM_BROKER_JVM_OPTS`` (shell-split) is appended."""
 
 NODE_ID = 1
-NO_BROKER_MESSAGE = (
-    "no Kafka broker: pass --broker kafka://host:port, set WIRESTREAM_BROKER, "
-    "or run `wirestream broker start`"
-)
 
 _STATE_FILE = "state.json"
 _PORTS_FILE = "ports.json"
@@ -106,7 +94,7 @@ def _broker_dir(base: Path | None) -> Path:
 # --------------------------------------------------------------------------------------------- ports
 
 
-def _port_free(port: int, host: str = "127.0.0.1") -> bool:
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         # Like the JVM: SO_REUSEADDR, so TIME_WAIT leftovers of the previous run do not count as "taken".
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -125,7 +113,7 @@ def free_port(host: str = "127.0.0.1", exclude: tuple[int, ...] = ()) -> int:
             port = sock.getsockname()[1]
         if port not in exclude:
             return port
-    raise BrokerError("cannot find a free TCP port on 127.0.0.1: free some ports and retry")
+    raise LocalKafkaError("cannot find a free TCP port on 127.0.0.1: free some ports and retry")
 
 
 def _choose_ports(bdir: Path, forced: int | None) -> tuple[int, int]:
@@ -135,18 +123,19 @@ def _choose_ports(bdir: Path, forced: int | None) -> tuple[int, int]:
     prev_port, prev_ctrl = previous.get("port"), previous.get("controller")
     if forced is not None:
         if not 0 < forced < 65536:
-            raise BrokerError(f"invalid broker port {forced}: use 1-65535 (WIRESTREAM_BROKER_PORT / --port)")
-        if not _port_free(forced):
-            raise BrokerError(
+            raise LocalKafkaError(f"invalid broker port {forced}: use 1-65535 "
+                                  "(WIRESTREAM_BROKER_PORT / --port)")
+        if not port_free(forced):
+            raise LocalKafkaError(
                 f"port {forced} (WIRESTREAM_BROKER_PORT / --port) is already in use: choose another port or "
                 "unset it to let wirestream pick one"
             )
         port = forced
     else:
         candidates = [p for p in (prev_port, DEFAULT_PORT) if isinstance(p, int)]
-        port = next((p for p in candidates if _port_free(p)), None) or free_port()
+        port = next((p for p in candidates if port_free(p)), None) or free_port()
     ctrl_candidates = [p for p in (prev_ctrl, port + 1, DEFAULT_PORT + 1) if isinstance(p, int) and p != port]
-    ctrl = next((p for p in ctrl_candidates if p < 65536 and _port_free(p)), None)
+    ctrl = next((p for p in ctrl_candidates if p < 65536 and port_free(p)), None)
     return port, ctrl or free_port(exclude=(port,))
 
 
@@ -159,12 +148,12 @@ def _previous_ports(bdir: Path) -> dict:
 
 def _choose_secure_port(bdir: Path, taken: tuple[int, ...]) -> int:
     previous = _previous_ports(bdir).get("secure")
-    if isinstance(previous, int) and previous not in taken and _port_free(previous):
+    if isinstance(previous, int) and previous not in taken and port_free(previous):
         return previous
     return free_port(exclude=taken)
 
 
-def _port_answers(bootstrap: str, timeout: float = 0.5) -> bool:
+def port_answers(bootstrap: str, timeout: float = 0.5) -> bool:
     host, _, port = bootstrap.rpartition(":")
     try:
         with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
@@ -176,7 +165,7 @@ def _port_answers(bootstrap: str, timeout: float = 0.5) -> bool:
 # ------------------------------------------------------------------------------------ broker config
 
 
-def _server_properties(data_dir: Path, port: int, ctrl: int, overrides: dict | None = None) -> str:
+def server_properties(data_dir: Path, port: int, ctrl: int, overrides: dict | None = None) -> str:
     """server.properties of a single combined node; ``overrides`` adds entries (a None value drops one)."""
     props = {
         "process.roles": "broker,controller",
@@ -223,7 +212,7 @@ log4j.logger.kafka.Kafka$=INFO
 """
 
 
-def _logging_jvm_opt(version: str, bdir: Path) -> str:
+def logging_jvm_opt(version: str, bdir: Path) -> str:
     if _logging_profile(version) == "log4j2":
         return f"-Dlog4j2.configurationFile={_KAFKA_DIR / 'log4j2.yaml'}"
     path = bdir / "log4j.properties"
@@ -231,7 +220,7 @@ def _logging_jvm_opt(version: str, bdir: Path) -> str:
     return f"-Dlog4j.configuration=file:{path}"
 
 
-def _cluster_id() -> str:
+def new_cluster_id() -> str:
     """A random id in Kafka's format. Like Kafka's Uuid.randomUuid, never one starting with "-": the
     storage tool would read it as an option (1 run in 64 failed to format)."""
     while True:
@@ -244,7 +233,7 @@ def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
 
 
-def _format_storage(
+def format_storage(
     java: str, libs: Path, log_opt: str, props: Path, data_dir: Path, version: str, echo: Echo | None,
     *, quorum_args: tuple[str, ...] = ("--standalone",), cluster_id: str | None = None,
     extra_args: tuple[str, ...] = (), record_extra: dict | None = None,
@@ -256,7 +245,7 @@ def _format_storage(
         with contextlib.suppress(OSError, ValueError, AttributeError):
             formatted = json.loads(record.read_text()).get("kafka_version")
             if formatted and _version_tuple(formatted) > _version_tuple(version):
-                raise BrokerError(
+                raise LocalKafkaError(
                     f"{data_dir} holds Kafka {formatted} data, which Kafka {version} cannot read: "
                     f"set WIRESTREAM_KAFKA_VERSION={formatted}, or remove {data_dir} (its topics are lost)"
                 )
@@ -267,14 +256,14 @@ def _format_storage(
     log_path = props.parent / "format.log"
     fast = ["-XX:TieredStopAtLevel=1"] if _hotspot(java) else []
     cmd = [java, "-Xmx256m", *fast, log_opt, "-cp", _classpath(libs), "kafka.tools.StorageTool", "format",
-           "-t", cluster_id or _cluster_id(), "-c", str(props), *quorum_args, *extra_args,
+           "-t", cluster_id or new_cluster_id(), "-c", str(props), *quorum_args, *extra_args,
            "--ignore-formatted"]
     with open(log_path, "w") as log:
         proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                               timeout=300)
     if proc.returncode != 0 or not (data_dir / "meta.properties").is_file():
         line = _log_error_line(log_path)
-        raise BrokerError(
+        raise LocalKafkaError(
             f"formatting Kafka storage failed: {line} (full log: {log_path}; "
             f"remove {data_dir} to start from scratch)"
         )
@@ -299,7 +288,7 @@ def _read_state(bdir: Path) -> dict | None:
     return state if isinstance(state, dict) else None
 
 
-def _write_state(bdir: Path, state: dict) -> None:
+def write_state(bdir: Path, state: dict) -> None:
     tmp = bdir / f".{_STATE_FILE}.tmp"
     tmp.write_text(json.dumps(state, indent=2) + "\n")
     tmp.replace(bdir / _STATE_FILE)
@@ -324,7 +313,7 @@ def _reap(pid: int) -> None:
         _CHILDREN.pop(pid, None)
 
 
-def _find_pid(bdir: Path) -> int | None:
+def find_pid(bdir: Path) -> int | None:
     """Pid of this home's running broker: from the state file, else by scanning processes."""
     props = bdir / "server.properties"
     state = _read_state(bdir)
@@ -351,7 +340,7 @@ def _exit_code(pid: int) -> int | None:
     return None
 
 
-def _wait_exit(pid: int, timeout: float) -> bool:
+def wait_exit(pid: int, timeout: float) -> bool:
     child = _CHILDREN.get(pid)
     try:
         if child is not None:
@@ -366,15 +355,15 @@ def _wait_exit(pid: int, timeout: float) -> bool:
     return True
 
 
-def _kill(pid: int, timeout: float) -> None:
+def kill_process(pid: int, timeout: float) -> None:
     """SIGTERM (Kafka's clean shutdown), wait up to ``timeout`` s, then SIGKILL."""
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
-    if _wait_exit(pid, timeout):
+    if wait_exit(pid, timeout):
         return
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    _wait_exit(pid, 10)
+    wait_exit(pid, 10)
 
 
 def _log_error_line(log_path: Path) -> str:
@@ -459,7 +448,7 @@ def wait_ready(bootstrap: str, timeout: float = START_TIMEOUT, *, pid: int | Non
                watch: list[tuple[int, Path]] | None = None) -> None:
     """Block until ``bootstrap`` answers a real Kafka Metadata request listing at least ``brokers`` brokers.
 
-    Polls every 0.2 s. With ``pid`` (or several ``watch`` pairs of pid and log), fails fast (BrokerError
+    Polls every 0.2 s. With ``pid`` (or several ``watch`` pairs of pid and log), fails fast (LocalKafkaError
     naming the log) if that process exits.
     """
     watched = [(pid, log_path)] if pid is not None else []
@@ -475,12 +464,12 @@ def wait_ready(bootstrap: str, timeout: float = START_TIMEOUT, *, pid: int | Non
                     where = f"full log: {wlog}" if wlog else "see the broker log"
                     line = _log_error_line(wlog) if wlog else "?"
                     code = f" (exit code {rc})" if rc not in (None, -1) else ""
-                    raise BrokerError(f"Kafka broker exited during startup{code}: {line}; {where}")
+                    raise LocalKafkaError(f"Kafka broker exited during startup{code}: {line}; {where}")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(last)
             try:
-                if _port_answers(bootstrap.split(",")[0], timeout=min(0.5, remaining)):
+                if port_answers(bootstrap.split(",")[0], timeout=min(0.5, remaining)):
                     seen = await _metadata_probe(bootstrap, request_timeout=max(0.5, min(5.0, remaining)))
                     if seen >= brokers:
                         return
@@ -495,7 +484,7 @@ def wait_ready(bootstrap: str, timeout: float = START_TIMEOUT, *, pid: int | Non
         _run_sync(poll)
     except TimeoutError as exc:
         where = f"; see {log_path}" if log_path else ""
-        raise BrokerError(
+        raise LocalKafkaError(
             f"Kafka broker at {bootstrap} did not answer a metadata request within {timeout:.0f} s "
             f"(last: {exc}){where}; retry with a longer --timeout"
         ) from None
@@ -504,13 +493,13 @@ def wait_ready(bootstrap: str, timeout: float = START_TIMEOUT, *, pid: int | Non
 # -------------------------------------------------------------------------------------- public API
 
 
-def _spawn(java: str, libs: Path, version: str, log_opt: str, bdir: Path, props: Path,
+def spawn(java: str, libs: Path, version: str, log_opt: str, bdir: Path, props: Path,
            log_path: Path) -> subprocess.Popen:
     """Launch one Kafka JVM for ``props`` detached in its own session, logging to ``log_path``."""
     if log_path.exists():
         log_path.replace(log_path.with_name(log_path.name + ".1"))
     classpath = _classpath(libs)
-    extra = shlex.split(os.environ.get("WIRESTREAM_BROKER_JVM_OPTS", ""))
+    extra = shlex.split(get_settings().broker_jvm_opts or "")
     cmd = [java, *JVM_OPTS, *_fast_start_opts(java, libs, classpath, version), *extra, log_opt,
            f"-Dkafka.logs.dir={bdir}", "-cp", classpath, "kafka.Kafka", str(props)]
     with open(log_path, "ab") as log:
@@ -520,7 +509,7 @@ def _spawn(java: str, libs: Path, version: str, log_opt: str, bdir: Path, props:
     return child
 
 
-def _write_props(props: Path, text: str) -> None:
+def write_props(props: Path, text: str) -> None:
     """server.properties is 0600: with ``--secure`` it holds PLAIN's password list."""
     props.unlink(missing_ok=True)
     fd = os.open(props, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -543,16 +532,16 @@ def start(timeout: float = START_TIMEOUT, *, home: Path | None = None, port: int
     bdir.mkdir(parents=True, exist_ok=True)
     props = bdir / "server.properties"
     log_path = bdir / "broker.log"
-    with _file_lock(bdir / ".lock"):
-        pid = _find_pid(bdir)
+    with file_lock(bdir / ".lock"):
+        pid = find_pid(bdir)
         if pid is not None:
             state = _read_state(bdir) or {}
             bootstrap = state.get("bootstrap") or _bootstrap_from_props(props)
             if not bootstrap:
-                raise BrokerError(f"a broker (pid {pid}) runs from {bdir} but its address is unknown: "
+                raise LocalKafkaError(f"a broker (pid {pid}) runs from {bdir} but its address is unknown: "
                                   "run `wirestream broker stop` and start again")
             if secure and not state.get("secure_bootstrap"):
-                raise BrokerError(f"the broker (pid {pid}) runs without --secure: run "
+                raise LocalKafkaError(f"the broker (pid {pid}) runs without --secure: run "
                                   "`wirestream broker stop`, then `wirestream broker start --secure`")
             wait_ready(bootstrap, timeout, pid=pid, log_path=log_path)
             return bootstrap
@@ -560,14 +549,8 @@ def start(timeout: float = START_TIMEOUT, *, home: Path | None = None, port: int
         version = version or kafka_version()
         java = find_java()
         libs = ensure_jars(version, echo=echo)
-        if port is None and os.environ.get("WIRESTREAM_BROKER_PORT"):
-            try:
-                port = int(os.environ["WIRESTREAM_BROKER_PORT"])
-            except ValueError:
-                raise BrokerError(
-                    f"WIRESTREAM_BROKER_PORT={os.environ['WIRESTREAM_BROKER_PORT']!r} is not a port number: "
-                    "set it to e.g. 9092 or unset it"
-                ) from None
+        if port is None:
+            port = get_settings().broker_port
         broker_port, ctrl_port = _choose_ports(bdir, port)
         ports = {"port": broker_port, "controller": ctrl_port}
         data_dir = bdir / "data"
@@ -583,17 +566,17 @@ def start(timeout: float = START_TIMEOUT, *, home: Path | None = None, port: int
             overrides = sec.server_overrides(broker_port, ports["secure"], ctrl_port, keystore, password)
             env_path = sec.write_client_env(bdir, f"127.0.0.1:{ports['secure']}", ca_path)
             secure_state = sec.state_entries(bdir, ports["secure"], ca_path, env_path)
-        _write_props(props, _server_properties(data_dir, broker_port, ctrl_port, overrides))
+        write_props(props, server_properties(data_dir, broker_port, ctrl_port, overrides))
         (bdir / _PORTS_FILE).write_text(json.dumps({**_previous_ports(bdir), **ports}) + "\n")
-        log_opt = _logging_jvm_opt(version, bdir)
-        _format_storage(java, libs, log_opt, props, data_dir, version, echo,
+        log_opt = logging_jvm_opt(version, bdir)
+        format_storage(java, libs, log_opt, props, data_dir, version, echo,
                         extra_args=tuple(sec.scram_format_args(password)),
                         record_extra={"scram_user": sec.SCRAM_USER,
                                       "password_sha256": sec.fingerprint(password)})
 
         if echo:
             echo(f"starting Kafka {version} broker on 127.0.0.1:{broker_port} (log: {log_path}) ...")
-        child = _spawn(java, libs, version, log_opt, bdir, props, log_path)
+        child = spawn(java, libs, version, log_opt, bdir, props, log_path)
         bootstrap = f"127.0.0.1:{broker_port}"
         state = {
             "pid": child.pid,
@@ -605,11 +588,11 @@ def start(timeout: float = START_TIMEOUT, *, home: Path | None = None, port: int
             "data_dir": str(data_dir),
             **secure_state,
         }
-        _write_state(bdir, state)
+        write_state(bdir, state)
         try:
             wait_ready(bootstrap, timeout, pid=child.pid, log_path=log_path)
         except BaseException:
-            _kill(child.pid, 10)
+            kill_process(child.pid, 10)
             with contextlib.suppress(OSError):
                 (bdir / _STATE_FILE).unlink()
             raise
@@ -632,10 +615,10 @@ def stop(timeout: float = STOP_TIMEOUT, *, home: Path | None = None) -> int | No
     bdir = _broker_dir(home)
     if not bdir.is_dir():
         return None
-    with _file_lock(bdir / ".lock"):
-        pid = _find_pid(bdir)
+    with file_lock(bdir / ".lock"):
+        pid = find_pid(bdir)
         if pid is not None:
-            _kill(pid, timeout)
+            kill_process(pid, timeout)
         with contextlib.suppress(OSError):
             (bdir / _STATE_FILE).unlink()
         return pid
@@ -647,32 +630,13 @@ def status(*, home: Path | None = None) -> dict | None:
     bdir = _broker_dir(home)
     if not bdir.is_dir():
         return None
-    pid = _find_pid(bdir)
+    pid = find_pid(bdir)
     if pid is None:
         return None
     state = _read_state(bdir) or {}
     if state.get("pid") != pid:
         state = {"pid": pid, "bootstrap": _bootstrap_from_props(bdir / "server.properties")}
     return state
-
-
-def local_bootstrap(*, home: Path | None = None) -> str | None:
-    """``"127.0.0.1:<port>"`` of the running local broker if its process is alive and its port answers.
-
-    Its SASL_SSL address when WIRESTREAM_SECURITY_PROTOCOL=SASL_SSL and it runs with ``--secure``; the local
-    cluster's bootstrap list (``wirestream broker start --nodes 3``) when no single broker runs.
-    """
-    state = status(home=home)
-    if not state or not state.get("bootstrap"):
-        from streams.localkafka import cluster as broker_cluster
-
-        cluster = broker_cluster.status(home=home)
-        live = [n["bootstrap"] for n in (cluster or {}).get("nodes", []) if n.get("pid")]
-        return ",".join(live) if live and any(_port_answers(b) for b in live) else None
-    key = "bootstrap"
-    if os.environ.get("WIRESTREAM_SECURITY_PROTOCOL", "").strip().upper() == "SASL_SSL":
-        key = "secure_bootstrap" if state.get("secure_bootstrap") else key
-    return state[key] if _port_answers(state[key]) else None
 
 
 @contextlib.contextmanager
@@ -691,59 +655,3 @@ def local_broker(home: Path | None = None, *, port: int | None = None,
     finally:
         if not already:
             stop(home=home)
-
-
-# ------------------------------------------------------------------------------------ broker URLs
-
-
-def parse_broker_url(value: str) -> str:
-    """``kafka://host:port[,host:port]`` (or bare ``host:port[,...]``) -> aiokafka bootstrap string.
-
-    A missing port means 9092; each comma-separated entry may repeat the ``kafka://`` scheme; IPv6 hosts
-    go in brackets (``kafka://[::1]:9092``).
-    """
-    text = (value or "").strip()
-    if not text:
-        raise BrokerError("empty broker address: use kafka://host:port")
-    out = []
-    for raw in text.split(","):
-        entry = raw.strip()
-        scheme, sep, rest = entry.partition("://")
-        if sep:
-            if scheme.lower() != "kafka":
-                raise BrokerError(f"unsupported broker URL scheme {scheme!r} in {value!r}: use kafka://host:port")
-            entry = rest
-        entry = entry.rstrip("/")
-        if not entry or "/" in entry or "@" in entry or "?" in entry:
-            raise BrokerError(f"invalid broker address {value!r}: use kafka://host:port[,host:port]")
-        if entry.startswith("["):
-            host, bracket, tail = entry.partition("]")
-            if not bracket or (tail and not tail.startswith(":")):
-                raise BrokerError(f"invalid broker address {value!r}: write IPv6 hosts as kafka://[::1]:9092")
-            host, port_text = host + "]", tail[1:]
-        else:
-            host, _, port_text = entry.partition(":")
-            if ":" in port_text:
-                raise BrokerError(f"invalid broker address {value!r}: write IPv6 hosts as kafka://[::1]:9092")
-        if not host or host == "[]":
-            raise BrokerError(f"invalid broker address {value!r}: missing host; use kafka://host:port")
-        if not port_text:
-            port = DEFAULT_PORT
-        else:
-            if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-                raise BrokerError(f"invalid port {port_text!r} in broker address {value!r}: use 1-65535")
-            port = int(port_text)
-        out.append(f"{host}:{port}")
-    return ",".join(out)
-
-
-def resolve_broker(value: str | None = None) -> str:
-    """Bootstrap string for ``value`` (a --broker value), else ``$WIRESTREAM_BROKER``, else the running
-    local broker; BrokerError when there is none."""
-    value = value if value and value.strip() else os.environ.get("WIRESTREAM_BROKER")
-    if value and value.strip():
-        return parse_broker_url(value)
-    bootstrap = local_bootstrap()
-    if bootstrap:
-        return bootstrap
-    raise BrokerError(NO_BROKER_MESSAGE)

@@ -20,7 +20,7 @@ import os
 import secrets
 from pathlib import Path
 
-from streams.localkafka.jvm import BrokerError
+from streams.localkafka.jvm import LocalKafkaError
 
 SCRAM_USER = "wirestream"
 MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN")
@@ -60,13 +60,13 @@ def fingerprint(password: str) -> str:
 
 
 def check_store(bdir: Path, data_dir: Path, record: dict, password: str) -> None:
-    """BrokerError unless the formatted store ``data_dir`` (its format ``record``) holds ``password``."""
+    """LocalKafkaError unless the formatted store ``data_dir`` (its format ``record``) holds ``password``."""
     if not record.get("scram_user"):
-        raise BrokerError(f"{data_dir} was formatted without SASL credentials: remove it (its topics are "
+        raise LocalKafkaError(f"{data_dir} was formatted without SASL credentials: remove it (its topics are "
                           "lost) or use another WIRESTREAM_HOME, then start again with --secure")
     if record.get("password_sha256", fingerprint(password)) != fingerprint(password):
-        raise BrokerError(f"{password_file(bdir)} is not the password {data_dir} was formatted with: restore "
-                          "it, or remove that directory (its topics are lost)")
+        raise LocalKafkaError(f"{password_file(bdir)} is not the password {data_dir} was formatted with: "
+                              "restore it, or remove that directory (its topics are lost)")
 
 
 def scram_format_args(password: str) -> list[str]:

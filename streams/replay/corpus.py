@@ -5,21 +5,24 @@ JSON payload with an id unique to the run, so a replay can account for every id 
 """
 
 import importlib.util
-import os
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 
-#: The shared gold data and scorer next to the repository (``../shared``), never copied into it.
-SHARED = Path(os.environ.get("WIRESTREAM_SHARED", Path(__file__).resolve().parents[3] / "shared"))
+from streams.settings import get_settings
+
+
+def shared_dir() -> Path:
+    """The shared gold data and scorer next to the repository (``../shared``), never copied into it."""
+    return get_settings().shared
 BBC_TARBALL = Path("data") / "bbc_news" / "bbc-fulltext.tar.gz"
 
 
 def load_nlp_eval():
     """The shared scorer (``../shared/tools/nlp_eval.py``) as a module: it is a script, not a package."""
-    spec = importlib.util.spec_from_file_location("nlp_eval", SHARED / "tools" / "nlp_eval.py")
+    spec = importlib.util.spec_from_file_location("nlp_eval", shared_dir() / "tools" / "nlp_eval.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod

@@ -6,10 +6,14 @@ from pathlib import Path
 
 import click
 
-from schemas.article import InvalidArticle, iter_payloads, parse_raw
+from schemas.errors import InvalidArticle
+from schemas.formats import parse_raw
+from schemas.formats.files import iter_payloads
 from streams.client.accounting import collect
+from streams.client.address import resolve_broker
 from streams.client.io import Reader, ensure_topics, produce, raw_key
-from streams.localkafka import node as local
+from streams.localkafka import LocalKafka
+from streams.replay.errors import ReplayError
 from streams.replay.workers import WorkerProcess, while_alive
 from streams.settings import home, topic_name
 
@@ -21,7 +25,7 @@ def seeds_path(given: str | None) -> Path:
     for candidate in (given, REPO_SEEDS, Path.cwd() / "seeds"):
         if candidate and Path(candidate).is_dir():
             return Path(candidate)
-    raise local.BrokerError(f"no seeds directory found at {given or REPO_SEEDS}: pass --seeds DIR")
+    raise ReplayError(f"no seeds directory found at {given or REPO_SEEDS}: pass --seeds DIR")
 
 
 def run_demo(broker: str | None, seeds_dir: str | None, timeout: float) -> int:
@@ -33,12 +37,12 @@ def run_demo(broker: str | None, seeds_dir: str | None, timeout: float) -> int:
             ids.add(parse_raw(payload).id)
     with contextlib.ExitStack() as stack:
         if broker:
-            bootstrap = local.resolve_broker(broker)
+            bootstrap = resolve_broker(broker)
         else:
-            already = local.local_bootstrap()
-            bootstrap = already or local.start()
+            already = LocalKafka().bootstrap()
+            bootstrap = already or LocalKafka().start()
             if not already:
-                stack.callback(local.stop)
+                stack.callback(LocalKafka().stop)
             note = " (already running)" if already else ""
             click.echo(f"local Kafka broker at {bootstrap}{note}", err=True)
         asyncio.run(ensure_topics(bootstrap))

@@ -26,11 +26,11 @@ from aiokafka.errors import KafkaError
 
 from streams.client.accounting import Outcome, collect
 from streams.client.io import Reader, open_producer
-from streams.localkafka.node import BrokerError
+from streams.replay.errors import ReplayError
 from streams.replay.source import Item
 from streams.replay.stats import Run
 from streams.replay.workers import WorkerExited, WorkerProcess, while_alive
-from streams.settings import Settings, home, topic_name
+from streams.settings import get_settings, home, topic_name
 
 WORKER_READY_TIMEOUT = 300.0
 
@@ -105,8 +105,8 @@ async def wait_for_group(bootstrap: str, group: str, members: int, timeout: floa
     """Until the consumer group is Stable with at least ``members`` members (each worker joined)."""
     from aiokafka.admin import AIOKafkaAdminClient
 
+    from streams.client.address import parse_broker_url
     from streams.client.security import client_kwargs
-    from streams.localkafka.node import parse_broker_url
 
     admin = AIOKafkaAdminClient(bootstrap_servers=parse_broker_url(bootstrap), **client_kwargs())
     await admin.start()
@@ -121,7 +121,7 @@ async def wait_for_group(bootstrap: str, group: str, members: int, timeout: floa
             except KafkaError:  # e.g. no coordinator yet, before the first group ever formed
                 pass
             await asyncio.sleep(0.5)
-        raise BrokerError(f"{members} worker(s) did not join consumer group {group} within {timeout:.0f}s")
+        raise ReplayError(f"{members} worker(s) did not join consumer group {group} within {timeout:.0f}s")
     finally:
         await admin.close()
 
@@ -144,7 +144,7 @@ async def warm_up(bootstrap: str, timeout: float) -> None:
             await producer.stop()
         out = await collect(rd, ids, timeout=timeout)
     if out.missing(ids):
-        raise BrokerError(f"the worker(s) did not process the warm-up articles within {timeout:.0f}s")
+        raise ReplayError(f"the worker(s) did not process the warm-up articles within {timeout:.0f}s")
 
 
 async def measure(bootstrap: str, items: list[Item], opts: Options) -> tuple[Run, Outcome]:
@@ -214,7 +214,7 @@ def run_replay(bootstrap: str, items: list[Item], opts: Options, *, workers: int
                ) -> tuple[Run, Outcome]:
     """Start ``workers`` worker processes (0: use the ones already in the group), warm them up, replay."""
     with contextlib.ExitStack() as stack:
-        group = (worker_env or {}).get("WIRESTREAM_APP_ID") or Settings.from_env().app_id
+        group = (worker_env or {}).get("WIRESTREAM_APP_ID") or get_settings().app_id
         procs: list[WorkerProcess] = []
         try:
             # One at a time, each in the group before the next starts: workers starting together race
@@ -226,8 +226,8 @@ def run_replay(bootstrap: str, items: list[Item], opts: Options, *, workers: int
                 asyncio.run(while_alive(warm_up(bootstrap, WORKER_READY_TIMEOUT), procs))
         except WorkerExited:
             raise  # already names the worker's error and log
-        except BrokerError as exc:
-            raise BrokerError(f"{exc}\n{procs[-1].log_tail()}") from None
+        except ReplayError as exc:
+            raise ReplayError(f"{exc}\n{procs[-1].log_tail()}") from None
         sampler = stack.enter_context(RssSampler([p.proc.pid for p in procs]))
         if on_ready:
             on_ready()

@@ -11,7 +11,10 @@ from pathlib import Path, PurePosixPath
 
 import orjson
 
-from schemas.article import Article, InputPathError, InvalidArticle, iter_payloads, parse_raw
+from schemas.article import Article
+from schemas.errors import InputPathError, InvalidArticle
+from schemas.formats import parse_raw
+from schemas.formats.files import iter_payloads
 
 TARBALL_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 

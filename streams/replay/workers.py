@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from streams.localkafka.node import BrokerError
+from streams.replay.errors import WorkerExited
 from streams.settings import home
 
 
@@ -70,10 +70,6 @@ class WorkerProcess:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-class WorkerExited(BrokerError):
-    """A worker process that a command started and waits on has exited."""
 
 
 async def while_alive(coro, workers: list[WorkerProcess], every: float = 0.5):

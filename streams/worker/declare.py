@@ -25,11 +25,7 @@ from aiokafka.errors import for_code
 from aiokafka.protocol.metadata import MetadataRequest
 from mode.utils.times import want_seconds
 
-from streams.localkafka.node import BrokerError
-
-
-class TopologyError(BrokerError):
-    """The broker's topics do not match the topology (e.g. another partition count)."""
+from streams.worker.errors import TopologyError
 
 
 @dataclass(frozen=True)

@@ -1,33 +1,43 @@
-"""Every topic wirestream reads or writes, in one place.
+"""Every topic wirestream reads or writes, declared on one app in one place.
 
 Keys are article ids on every topic after ``articles.raw``, so the join inputs are co-partitioned.
 """
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import faust
+
 from streams.settings import topic_name
-from streams.worker.app import app, settings
+
+#: Short names of the topics (``<prefix>articles.<short>``), in the order data flows.
+SHORT_NAMES = ("raw", "parsed", "partial", "enriched", "deadletter", "ninjs")
 
 
-def name(short: str) -> str:
-    return topic_name(short, settings.topic_prefix)
+@dataclass(frozen=True)
+class Topics:
+    #: Producers write here: JSON, ninjs, NITF, feeds or plain text, as raw bytes (validate decodes them).
+    raw: faust.TopicT
+    #: One message per valid article: the article fields and the spaCy Doc as JSON (parsed once).
+    parsed: faust.TopicT
+    #: Partial results of each stage (and the article itself), keyed by article id.
+    partial: faust.TopicT
+    #: One enriched record (schema v1) per article.
+    enriched: faust.TopicT
+    #: Whatever could not be processed, with the reason and the original bytes.
+    deadletter: faust.TopicT
+    #: The ninjs 2.2 projection of every enriched record (agents/enrichment/ninjs.py), keyed by article id.
+    ninjs: faust.TopicT
+    #: The worker reads its own outputs back (counting them), see agents/pipeline.py on transactions.
+    outcomes: faust.TopicT
 
+    @classmethod
+    def declare(cls, app: faust.App, prefix: str) -> Topics:
+        names = {short: topic_name(short, prefix) for short in SHORT_NAMES}
+        declared = {short: app.topic(name) for short, name in names.items() if short != "raw"}
+        return cls(raw=app.topic(names["raw"], value_serializer="raw"), **declared,
+                   outcomes=app.topic(names["enriched"], names["deadletter"], names["ninjs"]))
 
-#: Producers write here: JSON, ninjs or plain text, as raw bytes (decoded by the validate agent).
-raw = app.topic(name("raw"), value_serializer="raw")
-#: One message per valid article: the article fields and the spaCy Doc as JSON (parsed once).
-parsed = app.topic(name("parsed"))
-#: Partial results of each stage (and the article itself), keyed by article id.
-partial = app.topic(name("partial"))
-#: One enriched record (schema v1) per article.
-enriched = app.topic(name("enriched"))
-#: Whatever could not be processed, with the reason and the original bytes.
-deadletter = app.topic(name("deadletter"))
-#: The ninjs 2.2 projection of every enriched record (agents/enrichment/ninjs.py), keyed by article id.
-ninjs = app.topic(name("ninjs"))
-
-#: The worker reads its own outputs back (counting them), see agents/pipeline.py on transactions.
-outcomes = app.topic(name("enriched"), name("deadletter"), name("ninjs"))
-
-ALL = {"raw": raw, "parsed": parsed, "partial": partial, "enriched": enriched, "deadletter": deadletter,
-       "ninjs": ninjs}
-
-SHORT_NAMES = tuple(ALL)
+    def by_short_name(self) -> dict[str, faust.TopicT]:
+        return {short: getattr(self, short) for short in SHORT_NAMES}

@@ -11,32 +11,28 @@
 
 The ingest producer is a plain Kafka producer, not Faust's: Faust's transactional producers only write
 within the transaction of a partition this worker consumes, and an HTTP request belongs to none.
+:func:`register` puts the views on an app (streams/worker/app.py calls it).
 """
 
 from __future__ import annotations
 
 import hmac
-import os
 
 import orjson
 from aiohttp import web
 from faust.web import Request, Response, View
 
 from agents import metrics
-from schemas.article import InvalidArticle, parse_many
-from streams.worker import topics
-from streams.worker.app import app
-
-DEFAULT_MAX_BYTES = 2 * 1024 * 1024
-
-
-def max_bytes() -> int:
-    return int(os.environ.get("WIRESTREAM_INGEST_MAX_BYTES", DEFAULT_MAX_BYTES))
+from agents.enrichment.trending import WINDOWS, Trending
+from schemas.errors import InvalidArticle
+from schemas.formats import parse_many
+from streams.client.address import parse_broker_url
+from streams.settings import Settings
 
 
-def authorised(header: str | None) -> bool:
+def authorised(header: str | None, token: str | None) -> bool:
     """Constant-time Bearer token check; with no token configured nobody is authorised."""
-    token = os.environ.get("WIRESTREAM_INGEST_TOKEN", "")
+    token = token or ""
     scheme, _, given = (header or "").partition(" ")
     return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(),
                                                                                token.encode())
@@ -60,26 +56,6 @@ def split_payload(body: bytes) -> tuple[list[tuple[bytes | None, bytes]], list[s
     return [(ids[0].encode() if len(ids) == 1 else None, bytes(body))], ids
 
 
-_producer = None
-
-
-async def producer():
-    global _producer
-    if _producer is None:
-        from streams.client.io import open_producer
-
-        _producer = await open_producer(os.environ.get("WIRESTREAM_BROKER") or "127.0.0.1:9092")
-    return _producer
-
-
-@app.on_before_shutdown.connect
-async def _close_producer(sender, **kwargs) -> None:
-    global _producer
-    if _producer is not None:
-        await _producer.stop()
-        _producer = None
-
-
 async def read_limited(request: Request, limit: int) -> bytes | None:
     """The body, or None as soon as it is over ``limit`` bytes (without reading the rest)."""
     if request.content_length is not None and request.content_length > limit:
@@ -90,37 +66,6 @@ async def read_limited(request: Request, limit: int) -> bytes | None:
         if len(body) > limit:
             return None
     return bytes(body)
-
-
-@app.page("/articles")
-class Articles(View):
-    async def post(self, request: Request) -> Response:
-        if not authorised(request.headers.get("Authorization")):
-            return self.json({"error": "unauthorized", "detail": "send Authorization: Bearer <token>"},
-                             status=401, headers={"WWW-Authenticate": "Bearer"})
-        body = await read_limited(request, max_bytes())
-        if body is None:
-            return self.json({"error": "payload_too_large", "detail": f"body over {max_bytes()} bytes"},
-                             status=413)
-        try:
-            messages, ids = split_payload(body)
-        except InvalidArticle as exc:
-            return self.json({"error": exc.reason, "detail": exc.detail}, status=400)
-        prod = await producer()
-        topic = topics.raw.get_topic_name()
-        futures = [await prod.send(topic, value=raw, key=key) for key, raw in messages]
-        for fut in futures:
-            await fut  # acknowledged by all in-sync replicas before we answer
-        metrics.INGESTED.inc(len(ids))
-        return self.json({"ids": ids}, status=202)
-
-
-@app.page("/metrics")
-class Metrics(View):
-    async def get(self, request: Request) -> Response:
-        await metrics.update_lag(self.app)
-        # An aiohttp response: Faust's helpers cannot set the parameters of the exposition content type.
-        return web.Response(body=metrics.exposition(), headers={"Content-Type": metrics.CONTENT_TYPE})
 
 
 def readiness(faust_app) -> tuple[bool, dict]:
@@ -137,27 +82,82 @@ def readiness(faust_app) -> tuple[bool, dict]:
     return all(v for k, v in state.items() if k != "partitions"), state
 
 
-@app.page("/health")
-class Health(View):
-    async def get(self, request: Request) -> Response:
-        ready, state = readiness(self.app)
-        return self.json({"status": "ready" if ready else "starting", **state}, status=200 if ready else 503)
+class IngestProducer:
+    """One plain producer per worker for POST /articles, opened on first use, closed on shutdown."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
+        self._producer = None
+
+    async def producer(self):
+        if self._producer is None:
+            from streams.client.io import open_producer
+
+            self._producer = await open_producer(self.bootstrap)
+        return self._producer
+
+    async def close(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
 
 
-@app.page("/trending")
-class Trending(View):
-    async def get(self, request: Request) -> Response:
-        from agents.enrichment import trending
+def register(app, topics, trends: Trending, settings: Settings) -> None:
+    """Put the views on ``app``: ingest into ``topics.raw``, metrics, health, ``trends`` on this worker."""
+    ingest = IngestProducer(",".join(parse_broker_url(str(url)) for url in app.conf.broker))
 
-        window, kind = request.query.get("window", "1h"), request.query.get("kind", "hopping")
-        try:
-            limit = int(request.query.get("limit", "20"))
-        except ValueError:
-            limit = -1
-        if window != "1h" or kind not in trending.WINDOWS or not 1 <= limit <= 1000:
-            return self.json({"error": "bad_request",
-                              "detail": "window=1h, kind=hopping|tumbling, limit=1..1000"}, status=400)
-        partitions = sorted({tp.partition for tp in self.app.consumer.assignment()
-                             if tp.topic == topics.enriched.get_topic_name()})
-        return self.json({"window": window, "kind": kind, "partitions": partitions,
-                          "entities": trending.snapshot(kind, limit, partitions)})
+    @app.on_before_shutdown.connect
+    async def _close_producer(sender, **kwargs) -> None:
+        await ingest.close()
+
+    @app.page("/articles")
+    class Articles(View):
+        async def post(self, request: Request) -> Response:
+            if not authorised(request.headers.get("Authorization"), settings.ingest_token):
+                return self.json({"error": "unauthorized", "detail": "send Authorization: Bearer <token>"},
+                                 status=401, headers={"WWW-Authenticate": "Bearer"})
+            body = await read_limited(request, settings.ingest_max_bytes)
+            if body is None:
+                detail = f"body over {settings.ingest_max_bytes} bytes"
+                return self.json({"error": "payload_too_large", "detail": detail}, status=413)
+            try:
+                messages, ids = split_payload(body)
+            except InvalidArticle as exc:
+                return self.json({"error": exc.reason, "detail": exc.detail}, status=400)
+            prod = await ingest.producer()
+            topic = topics.raw.get_topic_name()
+            futures = [await prod.send(topic, value=raw, key=key) for key, raw in messages]
+            for fut in futures:
+                await fut  # acknowledged by all in-sync replicas before we answer
+            metrics.INGESTED.inc(len(ids))
+            return self.json({"ids": ids}, status=202)
+
+    @app.page("/metrics")
+    class Metrics(View):
+        async def get(self, request: Request) -> Response:
+            await metrics.update_lag(self.app)
+            # An aiohttp response: Faust's helpers cannot set the parameters of the exposition content type.
+            return web.Response(body=metrics.exposition(), headers={"Content-Type": metrics.CONTENT_TYPE})
+
+    @app.page("/health")
+    class Health(View):
+        async def get(self, request: Request) -> Response:
+            ready, state = readiness(self.app)
+            return self.json({"status": "ready" if ready else "starting", **state},
+                             status=200 if ready else 503)
+
+    @app.page("/trending")
+    class Trending(View):
+        async def get(self, request: Request) -> Response:
+            window, kind = request.query.get("window", "1h"), request.query.get("kind", "hopping")
+            try:
+                limit = int(request.query.get("limit", "20"))
+            except ValueError:
+                limit = -1
+            if window != "1h" or kind not in WINDOWS or not 1 <= limit <= 1000:
+                return self.json({"error": "bad_request",
+                                  "detail": "window=1h, kind=hopping|tumbling, limit=1..1000"}, status=400)
+            partitions = sorted({tp.partition for tp in self.app.consumer.assignment()
+                                 if tp.topic == topics.enriched.get_topic_name()})
+            return self.json({"window": window, "kind": kind, "partitions": partitions,
+                              "entities": trends.snapshot(kind, limit, partitions)})

@@ -1,0 +1,36 @@
+"""Fixes to faust-streaming's exactly-once and rebalance bookkeeping, applied by one explicit call.
+
+Each module replaces private Faust methods, so each is written for one Faust version; :func:`apply` refuses
+any other version rather than patching code it has not been checked against (README, "Exactly-once").
+
+* offsets: never process a message before its partition is sought, never commit past one not processed;
+* recovery: table recovery asks the broker for the changelogs' real end offsets;
+* transactions: no second begin of an open transaction after a rebalance.
+"""
+
+from __future__ import annotations
+
+FAUST_VERSION = "0.15.3"
+_applied = False
+
+
+class FaustVersionError(RuntimeError):
+    """The installed faust-streaming is not the version these fixes were written for."""
+
+
+def apply() -> None:
+    """Install every fix (idempotent); call it before the Faust app is created."""
+    global _applied
+    if _applied:
+        return
+    import faust
+
+    if faust.__version__ != FAUST_VERSION:
+        raise FaustVersionError(f"faust-streaming {faust.__version__} is installed, but streams/worker/"
+                                f"faust_fixes/ patches {FAUST_VERSION}: install faust-streaming=="
+                                f"{FAUST_VERSION}")
+    from streams.worker.faust_fixes import offsets, recovery, transactions
+
+    for fix in (offsets, recovery, transactions):
+        fix.install()
+    _applied = True

@@ -26,6 +26,7 @@ from faust.transport import conductor, consumer
 
 log = logging.getLogger(__name__)
 
+# Faust's own methods, kept before install() replaces them (the fixes call them).
 _compile = conductor.Conductor._compile_message_handler
 _new_offset = consumer.Consumer._new_offset
 _revoked = consumer.Consumer.on_partitions_revoked
@@ -113,9 +114,10 @@ async def _on_partitions_revoked(self, revoked):
     return await _revoked(self, revoked)
 
 
-conductor.Conductor._compile_message_handler = _compile_message_handler
-consumer.Consumer._new_offset = _safe_new_offset
-consumer.Consumer.on_partitions_revoked = _on_partitions_revoked
-consumer.Consumer.on_partitions_assigned = _on_partitions_assigned
-consumer.Consumer.resume_partitions = _resume_partitions
-consumer.Consumer.perform_seek = _perform_seek_then_resume
+def install() -> None:
+    conductor.Conductor._compile_message_handler = _compile_message_handler
+    consumer.Consumer._new_offset = _safe_new_offset
+    consumer.Consumer.on_partitions_revoked = _on_partitions_revoked
+    consumer.Consumer.on_partitions_assigned = _on_partitions_assigned
+    consumer.Consumer.resume_partitions = _resume_partitions
+    consumer.Consumer.perform_seek = _perform_seek_then_resume

@@ -16,4 +16,5 @@ async def _highwaters(self, partitions):
     return await consumer.end_offsets(list(partitions))
 
 
-driver.AIOKafkaConsumerThread._highwaters = _highwaters
+def install() -> None:
+    driver.AIOKafkaConsumerThread._highwaters = _highwaters

@@ -10,7 +10,7 @@ rebalance; the transaction it wanted is already there, so skip it.
 
 from faust.transport.drivers import aiokafka as driver
 
-_begin = driver.Producer.maybe_begin_transaction
+_begin = driver.Producer.maybe_begin_transaction  # Faust's own, kept before install() replaces it
 
 
 async def _maybe_begin_transaction(self, transactional_id: str) -> None:
@@ -21,4 +21,5 @@ async def _maybe_begin_transaction(self, transactional_id: str) -> None:
     await _begin(self, transactional_id)
 
 
-driver.Producer.maybe_begin_transaction = _maybe_begin_transaction
+def install() -> None:
+    driver.Producer.maybe_begin_transaction = _maybe_begin_transaction
