@@ -4,12 +4,10 @@ local one started once for the session and stopped at its end."""
 import asyncio
 import os
 import uuid
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SEED = REPO / "seeds" / "000_fff007b84d78eb8b.txt"
+from tests.support import SEED
 
 # Every test session gets its own topics and consumer group, so runs never see each other's records.
 RUN = uuid.uuid4().hex[:8]

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from streams.localkafka import cluster as broker_cluster
-from tests.faults import Pipeline, articles
+from tests.support.faults import Pipeline, articles
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 

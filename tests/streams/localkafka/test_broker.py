@@ -25,9 +25,7 @@ from streams.client.errors import AddressError, NoBrokerError
 from streams.localkafka import jvm
 from streams.localkafka import node as broker
 from streams.localkafka.errors import LocalKafkaError
-
-REPO = Path(__file__).resolve().parents[1]
-
+from tests.support import REPO
 
 # ---------------------------------------------------------------------------------------------- helpers
 

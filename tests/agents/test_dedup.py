@@ -5,7 +5,7 @@ import random
 import pytest
 
 from agents.enrichment.dedup import check_and_add, containment, shingles
-from tests.bbc import EDITS, bbc_articles, edited
+from tests.support.bbc import EDITS, bbc_articles, edited
 
 
 def true_overlap(a: str, b: str) -> tuple[float, float]:

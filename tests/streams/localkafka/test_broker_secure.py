@@ -16,14 +16,15 @@ from click.testing import CliRunner
 from schemas.formats import parse_raw
 from streams import localkafka
 from streams.cli.broker import broker as broker_group
+from streams.client.errors import BrokerUnreachable
 from streams.client.io import Reader, ensure_topics, produce, raw_key
 from streams.client.security import ENV_VARS
 from streams.localkafka import jvm
 from streams.localkafka import node as broker
 from streams.localkafka.errors import LocalKafkaError
+from tests.support import REPO
 
 pytestmark = pytest.mark.broker
-REPO = Path(__file__).resolve().parents[1]
 WRONG = "definitely-not-the-password-" + uuid.uuid4().hex
 
 
@@ -108,7 +109,7 @@ def test_wrong_password_is_refused_with_a_clear_error(secure, use_env, tmp_path,
     wrong = tmp_path / "wrong"
     wrong.write_text(WRONG)
     use_env(client_env(state, mechanism, str(wrong)))
-    with pytest.raises(LocalKafkaError) as err:
+    with pytest.raises(BrokerUnreachable) as err:
         asyncio.run(produce(state["secure_bootstrap"], "secure-refused", [(None, b"x")]))
     message = str(err.value)
     where = state["secure_bootstrap"]
@@ -119,7 +120,7 @@ def test_wrong_password_is_refused_with_a_clear_error(secure, use_env, tmp_path,
 def test_plaintext_client_on_the_tls_port_fails(secure, use_env):
     _, state = secure
     use_env({})
-    with pytest.raises(LocalKafkaError) as err:
+    with pytest.raises(BrokerUnreachable) as err:
         asyncio.run(produce(state["secure_bootstrap"], "secure-plain", [(None, b"x")]))
     assert "closed the connection" in str(err.value)
     assert "WIRESTREAM_SECURITY_PROTOCOL=PLAINTEXT" in str(err.value)
@@ -130,7 +131,7 @@ def test_untrusted_certificate_is_refused(secure, use_env):
     env = client_env(state)
     del env["WIRESTREAM_SSL_CAFILE"]  # system CAs do not know the throwaway CA
     use_env(env)
-    with pytest.raises(LocalKafkaError, match=r"TLS certificate of .* not trusted: .*WIRESTREAM_SSL_CAFILE"):
+    with pytest.raises(BrokerUnreachable, match=r"TLS certificate of .* not trusted: .*SSL_CAFILE"):
         asyncio.run(produce(state["secure_bootstrap"], "secure-untrusted", [(None, b"x")]))
 
 

@@ -3,7 +3,6 @@
 import json
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import orjson
 import pytest
@@ -21,9 +20,9 @@ from schemas.article import (
 from schemas.errors import REASONS, InputPathError, InvalidArticle
 from schemas.formats import parse_raw
 from schemas.formats.files import iter_payloads
+from tests.support import DATA, REPO
 
-REPO = Path(__file__).resolve().parents[1]
-NINJS = Path(__file__).resolve().parent / "data" / "ninjs"
+NINJS = DATA / "ninjs"
 SEED = REPO / "seeds" / "000_fff007b84d78eb8b.txt"
 
 

@@ -3,7 +3,6 @@
 import base64
 import copy
 import json
-from pathlib import Path
 
 import orjson
 import pytest
@@ -22,9 +21,9 @@ from schemas.validate import (
     validate_deadletter,
     validate_enriched,
 )
+from tests.support import DATA, REPO
 
-DATA = Path(__file__).resolve().parent / "data"
-NINJS_SCHEMAS = Path(__file__).resolve().parents[1] / "schemas" / "ninjs"
+NINJS_SCHEMAS = REPO / "schemas" / "ninjs"
 KAFKA_MESSAGE_LIMIT = 1_000_000  # a little under the broker default message.max.bytes (1048588)
 
 

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from schemas.validate import validate_enriched
-from tests.conftest import SEED
+from tests.support import SEED
 
 
 def wirestream(*args, stdin: bytes | None = None, env: dict | None = None, timeout: float = 120):

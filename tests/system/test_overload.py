@@ -10,7 +10,7 @@ import pytest
 
 from streams.client.io import open_producer
 from streams.replay.run import tree_rss
-from tests.faults import Pipeline, articles, raw_lag
+from tests.support.faults import Pipeline, articles, raw_lag
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 

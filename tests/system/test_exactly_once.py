@@ -8,7 +8,7 @@ import time
 import pytest
 
 from streams.client.accounting import Outcome
-from tests.faults import Pipeline, articles
+from tests.support.faults import Pipeline, articles
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 

@@ -1,10 +1,11 @@
 """docker/compose.yml declares the broker, N worker replicas with their web port, and the replay job."""
 
-from pathlib import Path
 
 import yaml
 
-COMPOSE = Path(__file__).resolve().parents[1] / "docker" / "compose.yml"
+from tests.support import REPO
+
+COMPOSE = REPO / "docker" / "compose.yml"
 
 
 def load() -> dict:

@@ -8,7 +8,7 @@ import uuid
 import orjson
 import pytest
 
-from tests.conftest import REPO
+from tests.support import REPO
 
 pytestmark = pytest.mark.broker
 

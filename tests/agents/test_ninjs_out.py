@@ -11,8 +11,8 @@ from agents.offline import enrich_offline
 from schemas.article import Article
 from schemas.errors import InvalidArticle
 from schemas.ninjs_schema import _validator, is_valid
+from tests.support import DATA
 
-DATA = Path(__file__).resolve().parent / "data"
 INPUTS = sorted((DATA / "ninjs").glob("*.json")) + sorted((DATA / "formats").glob("*.xml"))
 
 

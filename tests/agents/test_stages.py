@@ -1,6 +1,5 @@
 """NLP stages on the seed article and on small hand-made cases."""
 
-from pathlib import Path
 
 import pytest
 from spacy.tokens import Doc
@@ -10,17 +9,12 @@ from agents.stages.entities import extract_entities
 from agents.stages.nlp import load_nlp, segments
 from agents.stages.quotes import extract_quotes
 from agents.stages.sentiment import analyse_sentiment
+from tests.support import seed_body
 
-SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_fff007b84d78eb8b.txt"
 CROSS_HEADS = (
     "MILITARIZATION OF CRIMEA HEIGHTENS THREAT TO NATO’S SOUTHEASTERN FLANK",
     "CLICK HERE TO READ MORE FROM THE WASHINGTON EXAMINER",
 )
-
-
-def seed_body() -> str:
-    # seed format: headline line, blank line, body paragraphs
-    return SEED.read_text(encoding="utf-8").split("\n", 2)[2].strip()
 
 
 @pytest.fixture(scope="session")

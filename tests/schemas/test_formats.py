@@ -2,7 +2,6 @@
 and language identification (schemas/formats/, schemas/ninjs_schema.py, agents/enrichment/language.py)."""
 
 import json
-from pathlib import Path
 
 import orjson
 import pytest
@@ -14,8 +13,8 @@ from schemas.article import Article
 from schemas.errors import InvalidArticle
 from schemas.formats import parse_many, parse_raw
 from schemas.validate import validate_enriched
+from tests.support import DATA
 
-DATA = Path(__file__).resolve().parent / "data"
 FORMATS = DATA / "formats"
 NINJS = sorted(p for p in (DATA / "ninjs").glob("*.json"))
 

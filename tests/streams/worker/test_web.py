@@ -3,17 +3,17 @@
 import asyncio
 import json
 import re
-from pathlib import Path
 
 import orjson
 import pytest
 
 from streams.client.accounting import collect
 from streams.client.io import Reader, produce
-from tests.webworker import WebWorker
+from tests.support import DATA
+from tests.support.webworker import WebWorker
 
 pytestmark = pytest.mark.broker
-FORMATS = Path(__file__).resolve().parent / "data" / "formats"
+FORMATS = DATA / "formats"
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +131,7 @@ def test_ninjs_topic_has_a_valid_projection_of_each_enriched_record(web):
 
 
 def test_near_duplicates_are_marked_through_the_pipeline(web):
-    from tests.bbc import bbc_articles
+    from tests.support.bbc import bbc_articles
 
     corpus = bbc_articles()
     (_, head_a, body_a), (_, head_b, body_b) = corpus[10], corpus[600]
@@ -160,7 +160,7 @@ def test_near_duplicates_are_marked_through_the_pipeline(web):
 def test_duplicate_index_survives_a_worker_restart(web):
     """The global duplicate table is rebuilt from its changelog: a copy sent after a restart is still
     recognised (and the restarted worker becomes ready, i.e. recovery finishes)."""
-    from tests.bbc import bbc_articles
+    from tests.support.bbc import bbc_articles
 
     _, head, body = bbc_articles()[10]
     web.restart()

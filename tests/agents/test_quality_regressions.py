@@ -3,7 +3,6 @@
 Each runs the stage functions on a Doc rebuilt from its JSON form, as the stream agents do.
 """
 
-from pathlib import Path
 
 import pytest
 from spacy.tokens import Doc
@@ -12,8 +11,8 @@ from agents.stages.entities import extract_entities
 from agents.stages.nlp import load_nlp
 from agents.stages.quotes import extract_quotes
 from agents.stages.sentiment import analyse_sentiment
+from tests.support import SEED
 
-SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_fff007b84d78eb8b.txt"
 CROSS_HEAD = "MILITARIZATION OF CRIMEA HEIGHTENS THREAT TO NATO’S SOUTHEASTERN FLANK"
 
 

@@ -9,7 +9,7 @@ from agents.enrichment.record import assemble
 from agents.offline import enrich_articles
 from agents.stages import STAGES
 from agents.stages.nlp import load_nlp
-from tests.test_stages import seed_body
+from tests.support import seed_body
 
 LABELS = {"negative", "neutral", "positive"}
 RECORD_KEYS = {

@@ -1,5 +1,5 @@
 """agents/exactly_once.py without Kafka: the join's finished-instance markers (the Kafka side is proven by
-tests/test_exactly_once.py)."""
+tests/system/test_exactly_once.py)."""
 
 from agents.exactly_once import DONE, Finished, _position
 
