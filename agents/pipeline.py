@@ -34,6 +34,7 @@ from agents import metrics
 from agents.enrichment.intake import articles_in, item_detail, skip_parts
 from agents.enrichment.record import assemble
 from agents.exactly_once import CommitGuard, Finished
+from agents.messages import ParsedMessage, Part, Ref, Source
 from agents.stages import STAGES
 from agents.stages.nlp import load_nlp
 from agents.tables import Tables
@@ -50,7 +51,7 @@ ARTICLE = "article"
 PARTS = (ARTICLE, *STAGES)
 
 
-def origin(event) -> dict:
+def origin(event) -> Source:
     msg = event.message
     return {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset}
 
@@ -156,7 +157,7 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
                             detail = item_detail(item.detail, i, len(found))
                             sends.append(dead_letter(item.reason, detail, raw, origin(event), partition=here))
                             continue
-                        ref = {"id": item.id, "instance": instance(event, i), "source": origin(event)}
+                        ref = Ref(id=item.id, instance=instance(event, i), source=origin(event))
                         if (skip := skip_parts(item, ref, ARTICLE)) is None:
                             accepted.append((item, event, i))
                         for part in skip or ():  # not English: no spaCy, empty stage results
@@ -179,11 +180,11 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
                                              stage="parse"))
                     continue
                 record = article.to_dict()
-                ref = {"id": article.id, "instance": instance(event, index), "source": origin(event)}
+                ref = Ref(id=article.id, instance=instance(event, index), source=origin(event))
                 sends.append(topics.partial.send(key=key, partition=here,
-                                                 value={**ref, "stage": ARTICLE, "result": record}))
+                                                 value=Part(**ref, stage=ARTICLE, result=record)))
                 sends.append(topics.parsed.send(key=key, partition=here,
-                                                value={**ref, "article": record, "doc": doc.json}))
+                                                value=ParsedMessage(**ref, article=record, doc=doc.json)))
                 docs.hand_off(ref["instance"], doc.doc)
             async with guard.step():
                 for send in sends:
@@ -192,12 +193,13 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
     def stage_agent(stage: str, fn):
         async def run(stream):
             async for event in stream.events():
-                ref = {k: event.value[k] for k in ("id", "instance", "source")}
+                msg: ParsedMessage = event.value
+                ref = Ref(id=msg["id"], instance=msg["instance"], source=msg["source"])
                 try:
-                    part = {**ref, "stage": stage, "result": fn(docs.of(event))}
+                    part = Part(**ref, stage=stage, result=fn(docs.of(event)))
                 except Exception as exc:  # noqa: BLE001 - reported by the join as a dead letter
                     log.exception("stage %s failed on %s", stage, ref["id"])
-                    part = {**ref, "stage": stage, "error": f"{type(exc).__name__}: {exc}"}
+                    part = Part(**ref, stage=stage, error=f"{type(exc).__name__}: {exc}")
                 async with guard.step():
                     await topics.partial.send(key=event.key, value=part, partition=event.message.partition)
 
@@ -211,7 +213,8 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
         """Hold partial results until all parts of an article are in, then publish one enriched record."""
         async for event in stream.events():
             async with guard.step():  # table changes and output commit with the offset
-                part, here = event.value, event.message.partition
+                part: Part = event.value
+                here = event.message.partition
                 slot = part["instance"]  # str: the changelog key is JSON
                 if slot in finished:
                     continue

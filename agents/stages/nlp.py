@@ -35,17 +35,13 @@ def profile() -> str:
     return name
 
 
-def load_nlp(name: str | None = None) -> Language:
-    """The pipeline for a profile (default: profile()), loaded once per process and profile.
+@functools.cache
+def load_nlp() -> Language:
+    """The spaCy pipeline, loaded once per process (both profiles use it; they differ in the stages).
 
     en_core_web_sm with its `ner` weights replaced by the CoNLL-fine-tuned ones shipped in
     agents/stages/models/ner (when present): the entities land in doc.ents, so they survive Doc.to_json().
     """
-    return _load(name or profile())
-
-
-@functools.cache
-def _load(name: str) -> Language:
     import spacy
 
     nlp = spacy.load(MODEL)

@@ -48,11 +48,6 @@ CUE_MIN_COUNT = 2
 CLF_PATH = Path(__file__).resolve().parent / "models" / "attribution.json"
 CLF_MIN_P = 0.5
 MIN_CONTENT_WORDS = 2
-REQUIRE_SPEAKER = True  # an indirect quote needs a speaker ...
-NO_SPEAKER_MIN_P = 1.01  # ... unless the classifier is at least this sure (a passive "is expected to")
-# direct content includes its quote marks (and the comma inside them), as PolNeAR annotates it
-CONTENT_WITH_MARKS = True
-HELD_ANY = True
 _PAIRS = {"“": "”", '"': '"', "''": "''", "«": "»"}
 _MARK = re.compile(r"''|[“”\"«»]")
 _PERSON_PRONOUNS = frozenset({"he", "she"})
@@ -268,7 +263,8 @@ def extract_quotes(doc: Doc) -> list[dict]:
 
     records = []
     for q in raw:
-        start, end = (q["open"], q["close"]) if CONTENT_WITH_MARKS else _content_bounds(text, q)
+        # direct content includes its quote marks (and the comma inside them), as PolNeAR annotates it
+        start, end = q["open"], q["close"]
         rec = {"content": span_dict(doc, start, end), "cue": None, "speaker": None, "type": "direct"}
         rec["_q"], rec["_cue_i"] = q, None
         i_open, i_close = seg_index(q["open"]), seg_index(q["close"] - 1)
@@ -517,9 +513,7 @@ def _indirect(
                     left if n_left >= 4 else right
                 )
                 bounds = (a, b)
-                confident = False
             elif tok.pos_ in ("VERB", "AUX") and (choice := _frame_choice(tok)) is not None:
-                confident = choice[0] >= NO_SPEAKER_MIN_P
                 content = choice[2]
                 bounds = (seg.start, content.start) if tok.i < content.start else (content.end, seg.end)
             else:
@@ -532,7 +526,7 @@ def _indirect(
             if sum(t.is_alpha for t in content) < MIN_CONTENT_WORDS or outside <= 1:
                 continue
             cue, speaker = _attribution(tok, resolver, *bounds)
-            if speaker is None and REQUIRE_SPEAKER and not confident:
+            if speaker is None:  # an indirect quote needs a speaker
                 continue
             s, e = content.start_char, content.end_char
             # a content that ends or starts inside a quotation takes all of it ('... to “keep it quiet.”')
@@ -543,8 +537,7 @@ def _indirect(
                     s = a
             held = [r for r in direct if s <= r["_q"]["open"] and r["_q"]["close"] <= e + 1]
             for r in held:
-                if HELD_ANY or r["_cue_i"] in (None, tok.i):
-                    direct.remove(r)
+                direct.remove(r)
             out.append(
                 {
                     "content": span_dict(doc, s, e),

@@ -193,6 +193,3 @@ class Reader:
     async def __aexit__(self, *exc) -> None:
         await self.close()
 
-
-def run(coro):
-    return asyncio.run(coro)

@@ -84,17 +84,6 @@ class ClientSecurity:
                           sasl_plain_password=self.password)
         return kwargs
 
-    def faust_credentials(self):
-        """``broker_credentials`` for faust.App (None for PLAINTEXT)."""
-        import faust
-
-        if self.sasl:
-            return faust.SASLCredentials(username=self.username, password=self.password,
-                                         mechanism=self.mechanism, ssl_context=self.ssl_context())
-        if self.tls:
-            return faust.SSLCredentials(self.ssl_context())
-        return None
-
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name)

@@ -12,7 +12,7 @@ from agents import pipeline
 from agents.tables import Tables
 from schemas.codec import CODEC
 from streams.client.address import parse_broker_url
-from streams.client.security import client_kwargs
+from streams.client.security import ClientSecurity, client_kwargs
 from streams.client.security import from_env as security_from_env
 from streams.settings import Settings, get_settings
 from streams.worker import codec, faust_fixes, web
@@ -25,6 +25,16 @@ def broker_urls(settings: Settings) -> list[str]:
 
     value = settings.broker or local_bootstrap() or "127.0.0.1:9092"
     return [f"kafka://{hostport}" for hostport in parse_broker_url(value).split(",")]
+
+
+def faust_credentials(security: ClientSecurity):
+    """``broker_credentials`` for faust.App from the client's security settings (None for PLAINTEXT)."""
+    if security.sasl:
+        return faust.SASLCredentials(username=security.username, password=security.password,
+                                     mechanism=security.mechanism, ssl_context=security.ssl_context())
+    if security.tls:
+        return faust.SSLCredentials(security.ssl_context())
+    return None
 
 
 def _datadir(settings: Settings):
@@ -57,7 +67,7 @@ def create_app(settings: Settings | None = None) -> WirestreamApp:
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication,
         # TLS/SASL from WIRESTREAM_SECURITY_PROTOCOL & co. (streams/client/security.py); None for PLAINTEXT.
-        broker_credentials=security_from_env().faust_credentials(),
+        broker_credentials=faust_credentials(security_from_env()),
         key_serializer="raw",
         value_serializer=CODEC,
         datadir=str(_datadir(settings)),

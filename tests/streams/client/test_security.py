@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from streams.client.security import ENV_VARS, ClientSecurity, SecurityConfigError, from_env
 from streams.localkafka import secure as broker_security
+from streams.worker.app import faust_credentials
 
 SECRET = "s3cret-Pa55word"
 
@@ -15,7 +16,7 @@ def test_default_is_plaintext():
     sec = from_env({})
     assert sec == ClientSecurity()
     assert sec.aiokafka_kwargs() == {"security_protocol": "PLAINTEXT"}
-    assert sec.faust_credentials() is None
+    assert faust_credentials(sec) is None
 
 
 def test_sasl_ssl_from_env_with_password_file(tmp_path):
@@ -28,7 +29,7 @@ def test_sasl_ssl_from_env_with_password_file(tmp_path):
     kwargs = sec.aiokafka_kwargs()
     assert kwargs["security_protocol"] == "SASL_SSL" and kwargs["sasl_plain_password"] == SECRET
     assert isinstance(kwargs["ssl_context"], ssl.SSLContext) and kwargs["ssl_context"].check_hostname
-    creds = sec.faust_credentials()
+    creds = faust_credentials(sec)
     assert creds.protocol.value == "SASL_SSL" and creds.mechanism.value == "SCRAM-SHA-256"
     assert SECRET not in repr(creds)
 
@@ -50,7 +51,7 @@ def test_ssl_only_uses_the_ca_file(tmp_path):
     ca, _ = broker_security.ensure_tls(tmp_path)
     sec = from_env({"WIRESTREAM_SECURITY_PROTOCOL": "SSL", "WIRESTREAM_SSL_CAFILE": str(ca)})
     assert sec.aiokafka_kwargs()["security_protocol"] == "SSL"
-    assert sec.faust_credentials().protocol.value == "SSL"
+    assert faust_credentials(sec).protocol.value == "SSL"
 
 
 @pytest.mark.parametrize(("env", "message"), [
