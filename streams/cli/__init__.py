@@ -24,6 +24,7 @@ COMMANDS = {
     "broker": "streams.cli.broker:broker",
     "replay": "streams.cli.replay:replay",
     "trending": "streams.cli.trending:trending",
+    "kafka": "streams.cli.kafka:kafka",
 }
 
 

@@ -62,7 +62,7 @@ def _major(version: str) -> int:
         raise LocalKafkaError(f"invalid Kafka version {version!r}: use e.g. {KAFKA_VERSION}") from exc
 
 
-def _logging_profile(version: str) -> str:
+def logging_profile(version: str) -> str:
     return "log4j2" if _major(version) >= 4 else "reload4j"
 
 
@@ -138,7 +138,7 @@ def _libs_complete(libs: Path, fingerprint: str) -> bool:
     return all((libs / name).is_file() and (libs / name).stat().st_size > 0 for name in marker["jars"])
 
 
-def _classpath(libs: Path) -> str:
+def classpath(libs: Path) -> str:
     """Explicit, sorted class path of ``libs`` (deterministic, as the CDS archive requires)."""
     jars = _libs_marker(libs).get("jars") or sorted(p.name for p in libs.glob("*.jar"))
     return os.pathsep.join(str(libs / name) for name in jars)
@@ -167,7 +167,7 @@ def ensure_jars(
     on success; a lock keeps concurrent starts from resolving twice.
     """
     version = version or kafka_version()
-    profile = _logging_profile(version)
+    profile = logging_profile(version)
     cache_dir = cache_dir if cache_dir is not None else jar_cache_dir()
     libs = cache_dir / f"libs-{version}"
     fingerprint = _pom_fingerprint(version, profile)

@@ -45,14 +45,14 @@ from streams.localkafka.jvm import (
     _KAFKA_DIR,
     Echo,
     LocalKafkaError,
-    _classpath,
     _fast_start_opts,
     _hotspot,
-    _logging_profile,
+    classpath,
     ensure_jars,
     file_lock,
     find_java,
     kafka_version,
+    logging_profile,
 )
 from streams.settings import get_settings, home
 
@@ -213,7 +213,7 @@ log4j.logger.kafka.Kafka$=INFO
 
 
 def logging_jvm_opt(version: str, bdir: Path) -> str:
-    if _logging_profile(version) == "log4j2":
+    if logging_profile(version) == "log4j2":
         return f"-Dlog4j2.configurationFile={_KAFKA_DIR / 'log4j2.yaml'}"
     path = bdir / "log4j.properties"
     path.write_text(_LOG4J_PROPERTIES)
@@ -255,7 +255,7 @@ def format_storage(
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = props.parent / "format.log"
     fast = ["-XX:TieredStopAtLevel=1"] if _hotspot(java) else []
-    cmd = [java, "-Xmx256m", *fast, log_opt, "-cp", _classpath(libs), "kafka.tools.StorageTool", "format",
+    cmd = [java, "-Xmx256m", *fast, log_opt, "-cp", classpath(libs), "kafka.tools.StorageTool", "format",
            "-t", cluster_id or new_cluster_id(), "-c", str(props), *quorum_args, *extra_args,
            "--ignore-formatted"]
     with open(log_path, "w") as log:
@@ -498,10 +498,10 @@ def spawn(java: str, libs: Path, version: str, log_opt: str, bdir: Path, props: 
     """Launch one Kafka JVM for ``props`` detached in its own session, logging to ``log_path``."""
     if log_path.exists():
         log_path.replace(log_path.with_name(log_path.name + ".1"))
-    classpath = _classpath(libs)
+    cp = classpath(libs)
     extra = shlex.split(get_settings().broker_jvm_opts or "")
-    cmd = [java, *JVM_OPTS, *_fast_start_opts(java, libs, classpath, version), *extra, log_opt,
-           f"-Dkafka.logs.dir={bdir}", "-cp", classpath, "kafka.Kafka", str(props)]
+    cmd = [java, *JVM_OPTS, *_fast_start_opts(java, libs, cp, version), *extra, log_opt,
+           f"-Dkafka.logs.dir={bdir}", "-cp", cp, "kafka.Kafka", str(props)]
     with open(log_path, "ab") as log:
         child = subprocess.Popen(cmd, cwd=bdir, stdin=subprocess.DEVNULL, stdout=log,
                                  stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)

@@ -160,6 +160,31 @@ def test_cli_flags_reach_the_secure_listener(secure, tmp_path, seed_bytes):
     assert WRONG not in refused.stderr + refused.stdout
 
 
+def test_kafka_tools_through_the_secure_listener(secure, tmp_path):
+    """`wirestream kafka topics` with the security variables only: it authenticates (the password in a
+    private properties file, never on the command line); a wrong password fails and is not printed."""
+    _, state = secure
+    topic = f"secure-tools-{uuid.uuid4().hex[:6]}"
+    env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
+    env.update(client_env(state), WIRESTREAM_BROKER=state["secure_bootstrap"])
+
+    def kafka(*args, password_file=state["password_file"]) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "streams.cli", "kafka", *args], cwd=REPO,
+                              env={**env, "WIRESTREAM_SASL_PASSWORD_FILE": password_file},
+                              capture_output=True, text=True, timeout=120)
+
+    created = kafka("topics", "--create", "--topic", topic, "--partitions", "2")
+    assert created.returncode == 0, created.stderr
+    listed = kafka("topics", "--list")
+    assert listed.returncode == 0 and topic in listed.stdout.splitlines(), listed.stderr
+    wrong = tmp_path / "wrong"
+    wrong.write_text(WRONG)
+    refused = kafka("topics", "--list", password_file=str(wrong))
+    assert refused.returncode != 0
+    assert "Authentication failed" in refused.stdout + refused.stderr, refused.stderr[-2000:]
+    assert WRONG not in refused.stdout + refused.stderr
+
+
 def test_pipeline_end_to_end_through_the_secure_listener(secure, use_env, tmp_path, seed_bytes):
     """A worker configured only by the environment enriches the seed, reading and writing over SASL_SSL."""
     from streams.replay.workers import WorkerProcess
