@@ -79,7 +79,7 @@ def main(argv=None) -> int:
     from spacy.tokens import DocBin
 
     from agents.stages.nlp import load_nlp
-    from agents.stages.quotes import _trim, candidate_features, frames, quoted_ranges
+    from agents.stages.quotes import candidate_features, frames, quoted_ranges, trim
 
     with tempfile.TemporaryDirectory() as tmp:
         with tarfile.open(DATA) as tar:
@@ -108,7 +108,7 @@ def main(argv=None) -> int:
             if tok.pos_ not in ("VERB", "AUX") or inside(tok):
                 continue
             for frame, span in frames(tok):
-                span = _trim(span)
+                span = trim(span)
                 if sum(t.is_alpha and not inside(t) for t in span) <= 1:
                     continue
                 key = f"{tok.lemma_.lower()} {frame}"
