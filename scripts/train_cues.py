@@ -68,9 +68,9 @@ def matches(pieces, s: int, e: int, thr: float = 0.3) -> bool:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default=str(ROOT / "agents" / "models" / "cues.json"))
+    ap.add_argument("--out", default=str(ROOT / "agents" / "stages" / "models" / "cues.json"))
     ap.add_argument("--limit", type=int, default=None)
-    ap.add_argument("--clf-out", default=str(ROOT / "agents" / "models" / "attribution.json"))
+    ap.add_argument("--clf-out", default=str(ROOT / "agents" / "stages" / "models" / "attribution.json"))
     ap.add_argument("--cache", default=None, help="DocBin of the parsed train articles (made if missing)")
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--l2", type=float, default=1e-5)

@@ -223,7 +223,7 @@ def main(argv=None) -> int:
     ap.add_argument("--max-train", type=int, default=None, help="subsample train targets (time budget)")
     ap.add_argument("--max-len", type=int, default=96, help="word pieces of the pair (window around target)")
     ap.add_argument("--seed", type=int, default=12)
-    ap.add_argument("--out", default=str(ROOT / "agents" / "models" / "entity_sentiment"))
+    ap.add_argument("--out", default=str(ROOT / "agents" / "stages" / "models" / "entity_sentiment"))
     ap.add_argument("--no-dev", action="store_true", help="skip scoring devtest_mt")
     args = ap.parse_args(argv)
 

@@ -119,7 +119,7 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=7)
     ap.add_argument("--rehearsal", type=int, default=3000)
     ap.add_argument("--dropout", type=float, default=0.2)
-    ap.add_argument("--out", default=str(ROOT / "agents" / "models" / "ner"))
+    ap.add_argument("--out", default=str(ROOT / "agents" / "stages" / "models" / "ner"))
     args = ap.parse_args(argv)
     random.seed(0)
     spacy.util.fix_random_seed(0)

@@ -98,7 +98,7 @@ def main(argv=None) -> int:
     ap.add_argument("--l2", type=float, default=1e-3)
     ap.add_argument("--min-count", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=400)
-    ap.add_argument("--out", default=str(ROOT / "agents" / "models" / "sentiment.json"))
+    ap.add_argument("--out", default=str(ROOT / "agents" / "stages" / "models" / "sentiment.json"))
     ap.add_argument("--sweep", action="store_true", help="print dev macro-F1 for several l2 values")
     args = ap.parse_args(argv)
 
