@@ -50,6 +50,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("producer_linger", "0.005", "seconds the producer batches table changelog records"),
     Variable("stream_buffer", "256", "messages buffered per partition before Faust pauses fetching"),
     Variable("session_timeout", "60", "seconds before a silent worker's partitions move to another"),
+    Variable("quote_min_confidence", "0.3", "quotes under this confidence are not emitted (0..1)"),
     Variable("ort_threads", "1", "onnxruntime threads for the accurate profile's encoder"),
     Variable("web_port", None, "port of the worker's HTTP views (/health, /metrics, /trending, /articles)"),
     Variable("web_host", "127.0.0.1", "address the HTTP views listen on"),
@@ -97,6 +98,7 @@ class Settings:
     producer_linger: float
     stream_buffer: int
     session_timeout: float
+    quote_min_confidence: float
     ort_threads: int
     web_port: int | None
     web_host: str

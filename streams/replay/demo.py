@@ -87,6 +87,7 @@ def summary(rec: dict) -> str:
         who = (speaker.get("entity") or speaker["text"]) if speaker else "unattributed"
         text = q["content"]["text"].strip(QUOTE_MARKS)
         short = text if len(text) <= 90 else text[:90] + "…"
-        lines.append(f"  “{short}” — {who} ({q['type']})")
+        confidence = f", confidence {q['confidence']:.2f}" if "confidence" in q else ""
+        lines.append(f"  “{short}” — {who} ({q['type']}{confidence})")
     return "\n".join(lines)
 

@@ -51,7 +51,10 @@ def test_record_shape(articles, records):
             assert {"name", "label", "mentions", "sentiment"} <= set(e)
             assert e["sentiment"]["label"] in LABELS
         for q in rec["quotes"]:
-            assert set(q) == {"content", "cue", "speaker", "type"}
+            assert set(q) == {"content", "cue", "speaker", "type", "kind", "confidence", "pieces"}
+            assert q["kind"] in ("speech", "other") and 0.0 <= q["confidence"] <= 1.0
+            c = q["content"]
+            assert q["pieces"] and all(c["start"] <= p["start"] < p["end"] <= c["end"] for p in q["pieces"])
         orjson.dumps(rec)  # JSON-serialisable as is
     assert records[0]["received_at"] == "2024-04-13T10:00:00.000Z" and records[0]["language"] == "en"
     assert records[1]["received_at"]  # filled in for inputs without one

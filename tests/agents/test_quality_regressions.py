@@ -44,8 +44,30 @@ def test_seed_three_kirby_quotes(seed):
         assert body[q["content"]["start"] : q["content"]["end"]] == q["content"]["text"]
     assert [q["cue"]["text"] for q in direct] == ["said", "added", "said"]
     assert [q["speaker"]["text"] for q in direct] == ["Pentagon spokesman John Kirby", "he", "Kirby"]
-    # the last one is split around 'Kirby said.' and joined into one record
+    # the last one is split around 'Kirby said.' and joined into one record, its two quoted pieces listed
     assert direct[2]["content"]["text"].endswith("to be respected by Russia.”")
+    first, second = direct[2]["pieces"]
+    assert first["text"].startswith("“What’s important") and first["text"].endswith("border,”")
+    assert second["text"].startswith("“For the") and second["text"].endswith("by Russia.”")
+    assert "Kirby said" not in first["text"] + second["text"]
+    assert all(q["kind"] == "speech" and q["confidence"] >= 0.9 for q in direct)
+
+
+def test_seed_quotes_are_univocal(seed):
+    """No two quotes share a character of content (the seed had nested repeats: 'a path to join the
+    alliance' inside the 'according to press reports' quote)."""
+    _, doc = seed
+    quotes = extract_quotes(doc, min_confidence=0.0)
+    spans = sorted((q["content"]["start"], q["content"]["end"]) for q in quotes)
+    assert all(e1 <= s2 for (_, e1), (s2, _) in zip(spans, spans[1:], strict=False))
+    assert not any(q["content"]["text"] == "a path to join the alliance" for q in quotes)
+
+
+def test_min_confidence_filters_and_orders_nothing_else(seed):
+    _, doc = seed
+    everything = extract_quotes(doc, min_confidence=0.0)
+    strict = extract_quotes(doc, min_confidence=0.9)
+    assert strict == [q for q in everything if q["confidence"] >= 0.9] and 0 < len(strict) < len(everything)
 
 
 def test_split_quote_is_one_record(parse):
@@ -98,7 +120,9 @@ def test_pronoun_speaker_resolves_to_the_person(parse):
 
 
 def test_quote_without_speaker_has_null_speaker(parse):
-    (q,) = extract_quotes(parse("The hall fell silent.\n\n“Nobody knows what happens next.”"))
+    # kept with min_confidence 0 (by default a quote with no speaker is under the threshold): never guessed
+    doc = parse("The hall fell silent.\n\n“Nobody knows what happens next.”")
+    (q,) = extract_quotes(doc, min_confidence=0.0)
     assert q["speaker"] is None
 
 

@@ -156,10 +156,12 @@ def test_pronoun_speaker_resolves_to_previous_person(nlp):
     assert q["cue"]["text"] == "said" and q["type"] == "direct"
 
 
-def test_quote_without_speaker_is_kept_without_inventing_one(nlp):
-    (q,) = extract_quotes(nlp("The hall fell silent.\n\n“Nobody knows what happens next.”"))
+def test_quote_without_speaker_is_kept_without_inventing_one_and_scores_low(nlp):
+    doc = nlp("The hall fell silent.\n\n“Nobody knows what happens next.”")
+    (q,) = extract_quotes(doc, min_confidence=0.0)
     assert q["content"]["text"] == "“Nobody knows what happens next.”"
     assert q["speaker"] is None and q["cue"] is None and q["type"] == "direct"
+    assert q["confidence"] < 0.3 and extract_quotes(doc) == []  # under the default threshold
 
 
 def test_inverted_cue_and_continuation(nlp):

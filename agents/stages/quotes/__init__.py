@@ -25,6 +25,7 @@ import bisect
 from spacy.tokens import Doc, Token
 
 from agents.stages.nlp import doc_text, segments, span_dict
+from agents.stages.quotes.confidence import kind, score, univocal
 from agents.stages.quotes.frames import candidate_features, frames, indirect_quotes, trim  # noqa: F401
 from agents.stages.quotes.marks import (
     DASH_SIG,
@@ -36,10 +37,32 @@ from agents.stages.quotes.marks import (
     speech_quotes,
 )
 from agents.stages.quotes.speakers import Resolver, attribution, is_cue
+from streams.settings import get_settings
 
 
-def extract_quotes(doc: Doc) -> list[dict]:
-    """[{content, cue, speaker, type}] with char offsets into doc.text, ordered by content start."""
+def extract_quotes(doc: Doc, min_confidence: float | None = None) -> list[dict]:
+    """[{content, cue, speaker, type, kind, confidence, pieces}] with char offsets into doc.text, ordered by
+    content start; no two share a character of content; none under ``min_confidence`` (default
+    $WIRESTREAM_QUOTE_MIN_CONFIDENCE)."""
+    if min_confidence is None:
+        min_confidence = get_settings().quote_min_confidence
+    records = []
+    for rec in candidates(doc):
+        rec["kind"], rec["confidence"] = kind(doc, rec), round(score(doc, rec), 3)
+        # the quoted parts without the cue: the marks' spans of a (split) direct quote, else the content
+        pieces = rec.pop("_pieces", None) or ([rec["_q"]] if rec["_q"] else None)
+        rec["pieces"] = ([span_dict(doc, q["open"], q["close"]) for q in pieces] if pieces
+                         else [dict(rec["content"])])
+        for key in [k for k in rec if k.startswith("_")]:
+            del rec[key]
+        if rec["confidence"] >= min_confidence:
+            records.append(rec)
+    return univocal(records)
+
+
+def candidates(doc: Doc) -> list[dict]:
+    """Every quote the rules find, with the evidence they found it by (``_how``, ``_cue_i``, ``_p``,
+    ``_q``: what confidence.py and scripts/train_quote_confidence.py read), before any filtering."""
     text = doc_text(doc)
     raw = speech_quotes(doc)
     quoted = [(q["open"], q["close"]) for q in raw]
@@ -70,7 +93,7 @@ def extract_quotes(doc: Doc) -> list[dict]:
         # direct content includes its quote marks (and the comma inside them), as PolNeAR annotates it
         start, end = q["open"], q["close"]
         rec = {"content": span_dict(doc, start, end), "cue": None, "speaker": None, "type": "direct"}
-        rec["_q"], rec["_cue_i"] = q, None
+        rec["_q"], rec["_cue_i"], rec["_how"] = q, None, "none"  # _how: the evidence (see confidence.py)
         i_open, i_close = seg_index(q["open"]), seg_index(q["close"] - 1)
         if i_open is None or i_close is None:
             records.append(rec)
@@ -87,9 +110,11 @@ def extract_quotes(doc: Doc) -> list[dict]:
                 found = (tok, s_open.start, tok_at(q["open"]))
             else:
                 found = (tok, tok_at(q["close"] - 1) + 1, s_close.end)
+            rec["_how"] = "sentence"
         # 1b. introduced by a colon in the same sentence: 'The minister put it bluntly: "..."'
         elif (colon := colon_before(doc, s_open, tok_at(q["open"]))) is not None:
             found = (colon.head, s_open.start, colon.i)
+            rec["_how"] = "colon"
         # 2. the previous sentence introduces it: 'Kirby put it this way:'
         elif (
             i_open > 0
@@ -99,6 +124,7 @@ def extract_quotes(doc: Doc) -> list[dict]:
         ):
             head = prev[-1].head if prev.start <= prev[-1].head.i < prev.end else prev.root
             found = (next((t for t in prev if is_cue(t)), head), prev.start, prev.end)
+            rec["_how"] = "previous"
         # 3. a bare attribution sentence right after it: '"..." He added.'
         elif i_close + 1 < len(segs):
             nxt = segs[i_close + 1]
@@ -111,6 +137,7 @@ def extract_quotes(doc: Doc) -> list[dict]:
                 and not any(c.dep_ in ("ccomp", "dobj") for c in cue.children)
             ):
                 found = (cue, nxt.start, nxt.end)
+                rec["_how"] = "next"
         if found is not None:
             tok, lo, hi = found
             rec["cue"], rec["speaker"] = attribution(tok, resolver, lo, hi)
@@ -122,12 +149,10 @@ def extract_quotes(doc: Doc) -> list[dict]:
                 s, e, name = sig
                 rec["cue"] = span_dict(doc, m.start(1), m.end(1))
                 rec["speaker"] = {**span_dict(doc, s, e), "entity": name}
+                rec["_how"] = "dash"
         records.append(rec)
 
     borrow_attribution(records, text, para)
     records = join_split(records, doc, para)
     indirect = indirect_quotes(doc, segs, records, resolver, inside_quote, quoted)
-    records = sorted(records + indirect, key=lambda r: r["content"]["start"])
-    for r in records:
-        del r["_q"], r["_cue_i"]
-    return records
+    return sorted(records + indirect, key=lambda r: r["content"]["start"])

@@ -151,9 +151,9 @@ def indirect_quotes(
                 content = seg if n_left >= 2 and n_right >= 2 and tok.dep_ == "parataxis" else (
                     left if n_left >= 4 else right
                 )
-                bounds = (a, b)
+                bounds, how, score = (a, b), "aside", None
             elif tok.pos_ in ("VERB", "AUX") and (choice := _frame_choice(tok)) is not None:
-                content = choice[2]
+                score, how, content = choice[0], "frame", choice[2]
                 bounds = (seg.start, content.start) if tok.i < content.start else (content.end, seg.end)
             else:
                 continue
@@ -185,6 +185,8 @@ def indirect_quotes(
                     "type": "mixed" if held else "indirect",
                     "_q": None,
                     "_cue_i": tok.i,
+                    "_how": how,
+                    "_p": score,
                 }
             )
     return out

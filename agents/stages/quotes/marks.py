@@ -130,6 +130,7 @@ def borrow_attribution(records: list[dict], text: str, para) -> None:
         if donor is not None:
             speaker = donor["speaker"] and dict(donor["speaker"])
             rec["cue"], rec["speaker"], rec["_cue_i"] = dict(donor["cue"]), speaker, donor["_cue_i"]
+            rec["_how"] = "borrowed"
 
 
 def join_split(records: list[dict], doc: Doc, para) -> list[dict]:
@@ -150,6 +151,8 @@ def join_split(records: list[dict], doc: Doc, para) -> list[dict]:
             and (para(rec["_q"]["open"]) == para(prev["_q"]["open"]) or prev["_q"]["runs_on"])
         ):
             prev["content"] = span_dict(doc, prev["content"]["start"], rec["content"]["end"])
+            prev["_pieces"] = [*prev.get("_pieces", [prev["_q"]]), rec["_q"]]
+            prev["_how"] = "split"
             prev["_q"] = {**prev["_q"], "close": rec["_q"]["close"], "runs_on": rec["_q"]["runs_on"]}
             continue
         out.append(rec)

@@ -17,7 +17,7 @@ CUES = INDIRECT_CUES | frozenset(
     "agree describe deny point demand assure conclude estimate hint imply indicate inform mention post "
     "propose question reiterate remind signal speculate wonder scold plead counter retort concede".split()
 )
-_PERSON_PRONOUNS = frozenset({"he", "she"})
+PERSON_PRONOUNS = frozenset({"he", "she"})
 _SUBJ = ("nsubj", "nsubjpass")
 # a participle, coordinated or prepositional cue ("..., he said, adding ...", "before asking") takes its
 # subject from its head
@@ -89,7 +89,7 @@ class Resolver:
         return None
 
     def entity(self, span: Span, head: Token) -> str | None:
-        if head.lower_ in _PERSON_PRONOUNS:
+        if head.lower_ in PERSON_PRONOUNS:
             # nearest preceding PERSON that is not itself inside quoted speech
             for s, e, name, label in reversed(self.mentions):
                 if e <= head.idx and label == "PERSON" and not any(a <= s < b for a, b in self.quoted):
