@@ -28,6 +28,8 @@ _MASTHEADS = frozenset(
     "bee courant republic citizen sentinel daily free press bulletin courier democrat".split()
 )
 _TRAILING_DROP = frozenset({"'s", "’s", "'", "’"})
+#: Title heads: "Defense Secretary Lloyd Austin" is a PERSON with a title, not an ORG "Defense" beside him.
+_TITLE_HEADS = frozenset({"secretary", "minister", "chancellor", "secretary-general", "commissioner"})
 
 
 def _is_caps(text: str) -> bool:
@@ -62,6 +64,16 @@ def _clean(ent: Span) -> Span | None:
     if not len(span) or "\n" in span.text:
         return None
     return span
+
+
+def _title_part(ent: Span) -> bool:
+    """An ORG that is only the first word(s) of a person's title ("Defense" of "Defense Secretary Lloyd
+    Austin", "Foreign" of "Foreign Minister ..."): followed by a title head, then a PERSON."""
+    doc = ent.doc
+    if ent.label_ != "ORG" or ent.end + 1 >= len(doc) or doc[ent.end].lower_ not in _TITLE_HEADS:
+        return False
+    nxt = doc[ent.end + 1]
+    return nxt.ent_type_ == "PERSON" or (nxt.is_title and nxt.ent_iob_ == "O" and nxt.pos_ == "PROPN")
 
 
 def _masthead(span: Span) -> Span | None:
@@ -131,7 +143,7 @@ def _extract(doc: Doc) -> list[dict]:
         if ent.label_ not in NAMED_LABELS:
             continue
         span = _clean(ent)
-        if span is None:
+        if span is None or _title_part(ent):
             continue
         label = ent.label_
         if label in ("GPE", "LOC") and (paper := _masthead(span)) is not None:

@@ -159,3 +159,11 @@ def test_entity_sentiment_follows_the_target(parse):
     text = "Critics slammed Governor John Smith for the disastrous handling of the crisis."
     result = analyse_sentiment(parse(text))
     assert result["entities"]["John Smith"]["label"] == "negative"
+
+
+def test_a_title_is_not_an_org(seed, parse):
+    _, doc = seed
+    assert "Defense" not in {e["name"] for e in extract_entities(doc)}  # "Defense Secretary Lloyd Austin"
+    other = parse("The Pentagon said Lloyd Austin would fly.")
+    ents = {e["name"]: e["label"] for e in extract_entities(other)}
+    assert ents.get("Pentagon") == "ORG"  # an ORG on its own stays one
