@@ -3,16 +3,33 @@ real broker, fed with BBC articles, and the accounting of what came out."""
 
 import asyncio
 import dataclasses
+import time
 import uuid
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from streams.client.accounting import Outcome, collect
-from streams.client.io import Reader, ensure_topics, produce
+from streams.client.io import Reader, ensure_topics, open_producer, produce
 from streams.replay.corpus import BBC_TARBALL, bbc_payloads, shared_dir
 from streams.replay.workers import WorkerProcess
 from streams.settings import Settings, topic_name
 
 BBC = shared_dir() / BBC_TARBALL
+READY_TIMEOUT = 180.0
+
+
+def wait_ready(workers: list[WorkerProcess], timeout: float = READY_TIMEOUT, *,
+               line: str = "Worker ready") -> None:
+    """Until every worker's log says Faust is ready (it has joined the group and recovered its tables),
+    or has logged another ``line``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for w in workers:
+            assert w.alive(), f"worker exited during start-up:\n{w.log_tail(40)}"
+        if all(line in w.log_tail(400) for w in workers):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"no {line!r} from the workers:\n" + "\n".join(w.log_tail(20) for w in workers))
 
 
 class Pipeline:
@@ -36,8 +53,10 @@ class Pipeline:
     def create_topics(self) -> None:
         asyncio.run(ensure_topics(self.bootstrap, self.settings))
 
-    def start_worker(self) -> WorkerProcess:
-        worker = WorkerProcess(self.bootstrap, log_path=self.log, env=self.env).start()
+    def start_worker(self, log: Path | None = None, env: dict | None = None) -> WorkerProcess:
+        """A new worker in the group, logging to the pipeline's log or to a ``log`` of its own."""
+        worker = WorkerProcess(self.bootstrap, log_path=log or self.log, env={**self.env, **(env or {})})
+        worker.start()
         self.workers.append(worker)
         return worker
 
@@ -69,6 +88,58 @@ class Pipeline:
                                          until=lambda o, point=point: o.seen() >= point)
                 fault()
             return await self.collect(reader, ids, timeout=timeout, outcome=out, settle=10.0)
+
+    async def replay_flowing(self, payloads: Iterable[tuple[str, bytes]],
+                             faults: list[tuple[int, Callable[[], object]]], *, rate: float, tail: int,
+                             timeout: float) -> tuple[Outcome, set, list[int]]:
+        """Send ``payloads`` one by one, ``rate`` a second, while the faults happen: each ``(gap, fault)``
+        runs ``fault()`` (in a thread, while sending goes on) once ``gap`` more articles were sent after
+        the previous fault returned. ``tail`` articles are sent after the last one, then sending stops,
+        so every fault hits a pipeline with articles in flight. Returns the outcome (collected until
+        every id sent is out, and 10 s longer for duplicates), the ids sent, and how many had been sent
+        when each fault started."""
+        ids: set = set()
+        started: list[int] = []
+        payloads = iter(payloads)
+        raw = self.topic("raw")
+
+        async def inject() -> None:
+            for gap, fault in faults:
+                mark = len(ids)
+                while len(ids) < mark + gap:
+                    await asyncio.sleep(0.1)
+                started.append(len(ids))
+                await asyncio.to_thread(fault)
+
+        async with self.reader() as reader:
+            producer = await open_producer(self.bootstrap)
+            injector = asyncio.ensure_future(inject())
+
+            async def send() -> None:
+                end = None
+                while end is None or len(ids) < end:
+                    if end is None and injector.done():
+                        injector.result()  # a fault that failed stops the replay
+                        end = len(ids) + tail
+                    article_id, payload = next(payloads, (None, None))
+                    assert article_id is not None, f"all {len(ids)} payloads sent before the faults were done"
+                    await producer.send_and_wait(raw, payload, key=article_id.encode())
+                    ids.add(article_id)
+                    await asyncio.sleep(1 / rate)
+
+            sender = asyncio.ensure_future(send())
+            try:
+                # settle=timeout: keep reading while sending goes on, even when all sent so far are out
+                out = await self.collect(reader, ids, timeout=timeout, settle=timeout,
+                                         until=lambda _: sender.done())
+                assert sender.done(), f"still sending after {timeout} s ({len(ids)} sent)"
+                sender.result()
+                out = await self.collect(reader, ids, timeout=timeout, outcome=out, settle=10.0)
+            finally:
+                for task in (sender, injector):
+                    task.cancel()
+                await producer.stop()
+        return out, ids, started
 
     def restart_newest(self) -> None:
         """SIGKILL the newest worker and start a fresh one in its place."""

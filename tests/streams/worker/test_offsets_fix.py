@@ -3,11 +3,18 @@ message."""
 
 from collections import defaultdict
 
+import pytest
 from faust.transport.consumer import Consumer
 from faust.types import TP as FaustTP
 from intervaltree import IntervalTree
 
+from streams.worker import faust_fixes
 from streams.worker.faust_fixes import offsets as offsets_fix
+
+
+@pytest.fixture(autouse=True, scope="module")
+def fixes_installed():
+    faust_fixes.apply()  # what create_app() does before any worker starts
 
 TP = "raw-0"
 
@@ -114,3 +121,63 @@ def test_stream_partitions_resume_only_once_sought():
     assert state._read_offset[RAW0] == 7
     Consumer.resume_partitions(state, {RAW1})  # later resumes are not held back
     assert RAW1 in state._active
+
+
+class Message:
+    topic, partition = "raw", 0
+
+    def __init__(self, offset: int, acked: list):
+        self.offset, self._acked = offset, acked
+
+    def ack(self, consumer) -> bool:
+        self._acked.append(self.offset)
+        return True
+
+
+def test_a_stream_closed_in_the_middle_of_a_batch_does_not_acknowledge_it():
+    """As Faust's take_events does: the batch is acknowledged in a ``finally`` around its ``yield``.
+    Processed to the end (the agent asks for the next batch): acknowledged. The agent cancelled in the
+    middle (a worker stopped with SIGTERM), the generator then closed: not acknowledged."""
+    import asyncio
+
+    from faust.events import Event
+
+    class App:
+        consumer = None
+
+    acked: list = []
+
+    def batches():
+        async def gen():
+            for first in (1, 3):
+                events = [Event(App(), None, b"x", None, Message(o, acked)) for o in (first, first + 1)]
+                try:
+                    yield events
+                finally:
+                    for event in events:
+                        event.ack()
+        return gen()
+
+    async def agent(stream, stop_at: int):
+        async for events in stream:
+            if events[0].message.offset == stop_at:
+                await asyncio.sleep(10)  # still busy with this batch when cancelled
+
+    async def stopped_mid_batch():
+        stream = batches()
+        task = asyncio.ensure_future(agent(stream, stop_at=3))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await stream.aclose()  # what the event loop's async-generator finalizer does
+
+    asyncio.run(stopped_mid_batch())
+    assert acked == [1, 2]  # 3 and 4 were never processed: the commit must stop in front of them
+
+    async def all_done():
+        async for _ in batches():
+            pass
+
+    acked.clear()
+    asyncio.run(all_done())
+    assert acked == [1, 2, 3, 4]

@@ -23,10 +23,9 @@ from streams.localkafka import node as broker
 from streams.localkafka.jvm import jar_cache_dir
 from streams.replay.workers import WorkerProcess
 from streams.settings import topic_name
+from tests.support.faults import wait_ready
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
-
-READY_TIMEOUT = 180.0
 
 
 @pytest.fixture
@@ -50,18 +49,6 @@ def group_env(tmp_path, name: str) -> tuple[str, dict]:
     run = f"{name}-{uuid.uuid4().hex[:6]}"
     return f"{run}.", {"WIRESTREAM_TOPIC_PREFIX": f"{run}.", "WIRESTREAM_APP_ID": run,
                        "WIRESTREAM_HOME": str(tmp_path / run), "WIRESTREAM_SESSION_TIMEOUT": "10"}
-
-
-def wait_ready(workers: list[WorkerProcess], timeout: float = READY_TIMEOUT) -> None:
-    """Until every worker's log says Faust is ready (it has joined the group and recovered its tables)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for w in workers:
-            assert w.alive(), f"worker exited during start-up:\n{w.log_tail(40)}"
-        if all("Worker ready" in w.log_tail(400) for w in workers):
-            return
-        time.sleep(0.5)
-    raise AssertionError("workers not ready:\n" + "\n".join(w.log_tail(20) for w in workers))
 
 
 def article(i: str) -> bytes:
@@ -105,6 +92,9 @@ def test_readme_first_steps_on_a_fresh_broker(fresh_broker, tmp_path, round_):
 
 # Known failure, still run: in 1 of 3 rounds one of 40 articles did not come out within 120 s although
 # both workers were ready and the group stable (generation 2). Not explained yet; see the README.
+# Since streams/offsets_fix.py refuses acks of abandoned batches and streams/recovery_fix.py gets past
+# trailing transaction markers per partition, 6 of 6 rounds passed (two runs of 3); the original failure
+# was not reproduced, so its cause is not confirmed and the mark stays.
 @pytest.mark.xfail(strict=False, reason="intermittent: 1 article of 40 not out after two workers' first "
                    "rebalance (issue 16, open)")
 @pytest.mark.parametrize("round_", [1, 2, 3])
