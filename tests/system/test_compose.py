@@ -33,6 +33,15 @@ def test_workers_scale_and_serve_http():
     assert worker["depends_on"]["kafka"]["condition"] == "service_healthy"
 
 
+def test_replicas_start_together_with_no_topic_init_step():
+    """Issue 16: the replicas start at once (no ordering between them, no init service); the workers
+    create their topics themselves, so the broker must not auto-create them with its own settings."""
+    services = load()
+    assert services["worker"]["depends_on"] == {"kafka": {"condition": "service_healthy"}}
+    assert not any("topic" in name for name in services)
+    assert services["kafka"]["environment"]["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+
+
 def test_broker_is_single_node_kraft_for_transactions():
     env = load()["kafka"]["environment"]
     assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
