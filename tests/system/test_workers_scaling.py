@@ -93,7 +93,7 @@ def test_dedup_and_trending_span_both_workers_partitions(bootstrap, tmp_path):
     """Two workers, each with its own partitions: a copy handled on one worker's partition is found
     to be a copy of the original handled on the other's (the GlobalTable index), and trending counts
     from both workers' partitions add up."""
-    from tests.bbc import bbc_articles
+    from tests.support.bbc import bbc_articles
 
     pipe = Pipeline(bootstrap, tmp_path, name="tables")
     ports = [free_port(), free_port()]
