@@ -42,7 +42,7 @@ def _lower_keys(value):
 
 
 def item_uri(record: dict, meta: dict) -> str:
-    uri = meta.get("uri") or record.get("uri")
+    uri = meta.get("uri") or record.get("uri") or (record.get("source_meta") or {}).get("guid")
     if isinstance(uri, str) and ":" in uri:
         return uri
     return "urn:wirestream:article:" + quote(record["id"], safe="")

@@ -60,7 +60,7 @@ def parse(text: str, stamp: str) -> list[Article | InvalidArticle]:
             else:
                 byline.append(value)
             continue
-        if _TRAILER.match(stripped):
+        if _TRAILER.match(stripped) or (not stripped and not body_lines):
             continue
         body_lines.append(line)
     body = check_body(join_paragraphs(body_lines).replace(" _ ", " \u2014 "), "ANPA-1312 text has no story")

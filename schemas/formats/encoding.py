@@ -41,7 +41,7 @@ def decode_payload(value: bytes) -> str:
             raise InvalidArticle("bad_encoding", f"XML declares encoding {name!r}, which is unknown") \
                 from None
         if codec not in ("utf-8", "utf-8-sig"):
-            if codec == "latin-1" and re.search(rb"[\x80-\x9f]", value):
+            if codec in ("latin-1", "iso8859-1") and re.search(rb"[\x80-\x9f]", value):
                 try:
                     return value.decode("cp1252")
                 except UnicodeDecodeError:

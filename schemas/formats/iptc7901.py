@@ -39,7 +39,8 @@ def parse(text: str, stamp: str) -> list[Article | InvalidArticle]:
     if len(lines) < 2:
         raise InvalidArticle("missing_body", "IPTC 7901 text has no headline and body after its keyword line")
     slug, headline = lines[0].strip(), clean_headline(lines[1])
-    body = check_body(join_paragraphs(lines[2:]), "IPTC 7901 text has a keyword line and a headline only")
+    text = join_paragraphs(lines[2:]) or None
+    body = check_body(text, "IPTC 7901 text has a keyword line and headline only")
     meta: dict = {"format": NAME, "urgency": int(m["priority"]), "provider": m["source"]}
     if slug:
         meta["slugline"] = clean(slug)

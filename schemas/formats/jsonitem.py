@@ -174,7 +174,8 @@ def _source_meta(item: dict, fmt: str, guid: str) -> dict:
     elif text("headline"):
         meta["headlines"] = [{"value": text("headline")}]
     subjects = []
-    for s in d.get("subjects") if isinstance(d.get("subjects"), list) else []:
+    listed = d.get("subjects", d.get("subject"))  # ninjs 1.x: "subject" [{code, name, scheme}]
+    for s in listed if isinstance(listed, list) else []:
         if not isinstance(s, dict):
             continue
         code = next((s[k] for k in ("uri", "literal", "code", "qcode") if isinstance(s.get(k), str)), None)

@@ -135,12 +135,13 @@ def _metadata(item: Element, component: Element, lines: list[Element], guid: str
                       ("slugline", "SlugLine")):
         if value := line(name):
             meta[key] = value
-    descriptive = [d for c in [component, *component.iter()] if local(c.tag) == "NewsComponent"
+    descriptive = [d for c in component.iter() if local(c.tag) == "NewsComponent"
                    for d in find_all(c, "DescriptiveMetadata")]
     if language := next((lang for d in descriptive if (lang := _formal(find(d, ["Language"])))), None):
         meta["language"] = language
-    subjects = [{"code": f"subj:{code}"} for d in descriptive for sc in find_all(d, "SubjectCode")
-                for s in sc if (code := _formal(s))]
+    codes = [f"subj:{code}" for d in descriptive for sc in find_all(d, "SubjectCode") for s in sc
+             if (code := _formal(s))]
+    subjects = [{"code": code} for code in dict.fromkeys(codes)]
     if subjects:
         meta["subjects"] = subjects
     for d in descriptive:

@@ -93,6 +93,8 @@ def from_item(item: Element, stamp: str) -> Article:
     headlines = meta.get("headlines", [])
     main = [h for h in headlines if h.get("role", ":main").endswith(":main")] or headlines
     headline = clean_headline(main[0]["value"] if main else headline)
+    if body and headline and body.startswith(headline + "\n\n"):  # an XHTML <h1> repeating the headline
+        body = body[len(headline) + 2 :]
     body = check_body(body, f"NewsML-G2 newsItem {guid} has no inlineXML or inlineData in its contentSet")
     return article(clean(guid), headline, body, meta.get("language"), guid, stamp, NAME, None, meta)
 
