@@ -34,9 +34,8 @@ FORMATS: tuple[Format, ...] = (
            "tests/data/formats/dpa-style.iptc7901.txt", iptc7901),
     Format("anpa-1312", "any other SOH ... STX ... ETX framing (header 'a0419 r i KEYWORD mm-dd words')",
            "tests/data/formats/ap-style.anpa1312.txt", anpa),
-    Format("json / ninjs", "starts with { or [: ninjs 1.x (uri or guid), 2.x/3.x (bodies, headlines), "
-           "API responses (item/items/data arrays), else plain JSON", "tests/data/formats/ninjs1-html.json",
-           jsonitem),
+    Format("json / ninjs", "starts with { or [ (ninjs 1-3 by shape; item/items/data responses unwrapped)",
+           "tests/data/formats/ninjs1-html.json", jsonitem),
     Format("newsml-g2", "XML root newsMessage, newsItem or packageItem (or another G2 item)",
            "tests/data/formats/newsmlg2-message.xml", newsmlg2),
     Format("newsml-1.2", "XML root NewsML", "tests/data/formats/afp-style.newsml12.xml", newsml1),
