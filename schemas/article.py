@@ -19,7 +19,8 @@ MAX_BODY_CHARS = 200_000
 MAX_HEADLINE_CHARS = 1_000
 MAX_ID_CHARS = 512
 MAX_JSON_DEPTH = 64
-SOURCE_FORMATS = ("json", "text", "ninjs-1", "ninjs-2", "ninjs-3", "nitf", "rss", "atom")
+SOURCE_FORMATS = ("json", "text", "ninjs-1", "ninjs-2", "ninjs-3", "nitf", "newsml-g2", "newsml-1.2", "rss",
+                  "atom", "anpa-1312", "iptc-7901")
 
 # Control characters (C0 except tab/LF/CR, DEL, C1) break tokenisers and terminals; drop them.
 _CONTROL = dict.fromkeys([c for c in range(0x20) if c not in (9, 10, 13)] + list(range(0x7F, 0xA0)))
@@ -36,6 +37,9 @@ class Article:
     source_format: str
     #: Original ninjs metadata (or ninjs-2-shaped metadata from NITF/feeds) for the ninjs projection.
     ninjs: dict | None = None
+    #: What the source said about the item (guid, version, byline, subjects, ...): the enriched record's
+    #: ``source_meta`` (schemas/enriched-v1.schema.json, README "The enriched record").
+    source_meta: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -45,13 +49,13 @@ class Article:
         """Rebuild from :meth:`to_dict` output; optional keys may be absent, unknown keys are ignored."""
         if not isinstance(d, dict):
             raise InvalidArticle("wrong_type", f"article record must be an object, not {type(d).__name__}")
-        optional = {"headline", "language", "uri", "ninjs"}
+        optional = {"headline", "language", "uri", "ninjs", "source_meta"}
         values = {}
         for f in fields(cls):
             if f.name not in d and f.name not in optional:
                 raise InvalidArticle("missing_field", f"article record lacks {f.name!r}")
             value = d.get(f.name)
-            wanted = dict if f.name == "ninjs" else str
+            wanted = dict if f.name in ("ninjs", "source_meta") else str
             if not (isinstance(value, wanted) or (value is None and f.name in optional)):
                 kind = type(value).__name__
                 raise InvalidArticle("wrong_type", f"article field {f.name!r} has type {kind}")

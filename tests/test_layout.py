@@ -33,7 +33,7 @@ print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))
 
 
 def test_help_and_broker_status_import_neither_faust_nor_spacy(tmp_path):
-    for args in (["--help"], ["broker", "status"], ["broker", "--help"], ["replay", "--help"]):
+    for args in (["--help"], ["broker", "status"], ["broker", "--help"], ["replay", "--help"], ["formats"]):
         assert _run(CLI.format(args=args, heavy=HEAVY), tmp_path) == [], args
 
 

@@ -5,6 +5,16 @@ from __future__ import annotations
 from schemas.article import Article, check_body, clean, clean_headline, stable_id
 from schemas.errors import InvalidArticle
 
+NAME = "text"
+
+
+def detect(text: str) -> bool:
+    return True
+
+
+def parse(text: str, stamp: str) -> list[Article | InvalidArticle]:
+    return [from_text(text, stamp)]
+
 
 def from_text(text: str, stamp: str) -> Article:
     text = clean(text).strip()

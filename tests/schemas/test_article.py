@@ -296,6 +296,16 @@ REASONS_CASES = [
     (b'<nitf><body.content><p>text</p></body.content></nitf>', "missing_body"),  # no body.content in body
     (b'<!DOCTYPE x [<!ENTITY a "aaaa">]><nitf>&a;</nitf>', "invalid_xml"),  # entities refused
     (b'<rss version="2.0"><channel><title>t</title></channel></rss>', "empty_feed"),
+    (b'<?xml version="1.0" encoding="windows-1252"?><nitf><body><body.content><p>caf\x81</p>'
+     b"</body.content></body></nitf>", "bad_encoding"),  # 0x81 is unassigned in Windows-1252
+    (b'<?xml version="1.0" encoding="x-klingon"?><nitf/>', "bad_encoding"),
+    (b'<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="urn:x:1" version="1"><itemMeta>'
+     b'<itemClass qcode="ninat:picture"/></itemMeta></newsItem>', "not_text"),
+    (b'<packageItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="urn:x:p"/>', "package_item"),
+    (b'<newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/"><header/><itemSet/></newsMessage>',
+     "empty_message"),
+    (b"\x01a0419 r i BC-Storm 01-23 0318\x02\n^Storm cuts power<\n\tMONTREAL (AP) _ A storm.",
+     "invalid_wire_text"),  # no ETX: cut off
     (b'<rss version="2.0"><channel><item><description>a</description></item>'
      b'<item><description>b</description></item></channel></rss>', "multiple_articles"),
 ]

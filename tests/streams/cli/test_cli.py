@@ -48,6 +48,21 @@ def test_enrich_reports_bad_lines_and_keeps_going():
     assert b"<stdin>:2: empty_body" in done.stderr
 
 
+def test_formats_lists_every_format_in_detection_order():
+    from schemas.formats.registry import FORMATS
+
+    done = wirestream("formats")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.decode().splitlines()
+    assert lines[0].split() == ["format", "detected", "by", "example"]
+    names = [line.split("  ")[0].strip() for line in lines[2:]]
+    assert names == [f.name for f in FORMATS]
+    assert names.index("iptc-7901") < names.index("anpa-1312") < names.index("json / ninjs")
+    assert "newsml-g2" in names and "newsml-1.2" in names
+    g2 = next(line for line in lines if line.startswith("newsml-g2"))
+    assert "newsMessage" in g2 and g2.endswith("tests/data/formats/newsmlg2-message.xml")
+
+
 def test_missing_file_is_one_clear_line():
     done = wirestream("enrich", "/nonexistent/article.txt")
     assert done.returncode != 0
