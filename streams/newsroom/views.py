@@ -9,9 +9,10 @@ window, streams/worker/web.py) and ``wirestream web`` (several workers, merge.py
     GET /api/health           per worker: status, partitions, consumer lag per partition; enriched
                               articles per 10 s over the last 10 minutes; dead letters by reason
 
-A source has ``latest(limit)``, ``article(id)`` and ``health()`` coroutines (and ``trending(kind, limit)``
-where the route table serves /trending too). With a token (WIRESTREAM_WEB_TOKEN) every view here needs
-it (see page.read_allowed); a valid ``?token=`` is kept in a cookie so the page's own requests carry it.
+A source has ``latest(limit)``, ``article(id)`` and ``health()`` coroutines; one with
+``trending(kind, limit)`` (merge.Workers) gets ``/trending`` here too (the worker serves its own).
+With a token (WIRESTREAM_WEB_TOKEN) every view here needs it (see page.read_allowed); a valid
+``?token=`` is kept in a cookie so the page's own requests carry it.
 """
 
 from __future__ import annotations
@@ -97,7 +98,15 @@ def routes(source, token: str | None) -> list[tuple[str, object]]:
     async def health(request, **_):
         return as_json(await source.health())
 
-    return [("/", guard(token, index, is_page=True)),
+    async def trending(request, **_):  # several workers' /trending added up (the worker has its own)
+        kind, limit = request.query.get("kind", "hopping"), limit_of(request, default=20)
+        if request.query.get("window", "1h") != "1h" or kind not in ("hopping", "tumbling") or limit is None:
+            detail = "window=1h, kind=hopping|tumbling, limit=1..1000"
+            return as_json({"error": "bad_request", "detail": detail}, status=400)
+        return as_json(await source.trending(kind, limit))
+
+    extra = [("/trending", guard(token, trending))] if hasattr(source, "trending") else []
+    return extra + [("/", guard(token, index, is_page=True)),
             ("/static/{name}", static),  # the page's own code: nothing secret, so no token
             ("/articles/{id:.+}", guard(token, article_page, is_page=True)),
             ("/api/articles", guard(token, latest)),
