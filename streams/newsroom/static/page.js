@@ -40,7 +40,7 @@
   function drawTrending(answer) {
     lastTrending = answer;
     const wanted = kinds();
-    const rows = answer.entities.filter((e) => wanted.has(kindOf(e.label))).slice(0, 25);
+    const rows = answer.entities.filter((e) => wanted.has(kindOf(e.label))).slice(0, 20);
     const list = $("#trending");
     list.replaceChildren();
     const most = Math.max(1, ...rows.map((e) => e.mentions));
@@ -99,27 +99,43 @@
                                    `${v.toFixed(2)}/s`));
       svg.append(r);
     });
-    svg.append(el("svg:text", { x: 4, y: 12, "font-size": 11, fill: "#6b7280" }, `max ${most.toFixed(2)}/s`));
     const last = perSecond.slice(-6), total = series.reduce((t, [, n]) => t + n, 0);
     const minute = last.reduce((a, b) => a + b, 0) / Math.max(1, last.length);
-    $("#rate-now").textContent = `${minute.toFixed(2)} articles/s over the last minute · ${total} in 10 minutes`;
+    $("#rate-now").textContent = `${minute.toFixed(2)} articles/s over the last minute · ${total} in 10 minutes` +
+                                 ` · top of the chart: ${most.toFixed(2)}/s`;
   }
 
   function drawHealth(answer) {
     drawRate(answer.rate || { series: [] });
-    const lag = $("#lag tbody");
+    // One row per worker and topic, one column per partition.
+    const lag = $("#lag tbody"), head = $("#lag thead");
+    const partitions = [...new Set(answer.workers.flatMap((w) => w.lag.map((r) => r.partition)))].sort((a, b) => a - b);
+    const headRow = el("tr");
+    headRow.append(el("th", {}, "worker"), el("th", {}, "topic"),
+                   ...partitions.map((p) => el("th", { class: "num" }, `p${p}`)));
+    head.replaceChildren(headRow);
     lag.replaceChildren();
     for (const w of answer.workers) {
       const who = w.url || "this worker";
       if (w.status !== "ready" || !w.lag.length) {
         const tr = el("tr", { class: "worker-state" });
-        tr.append(el("td", {}, who), el("td", { colspan: 3 }, w.error ? `${w.status}: ${w.error}` : w.status));
+        tr.append(el("td", {}, who), el("td", { colspan: partitions.length + 1 },
+                                          w.error ? `${w.status}: ${w.error}` : w.status));
         lag.append(tr);
       }
+      const topics = new Map();
       for (const row of w.lag) {
-        const tr = el("tr", { class: "lag" });
-        tr.append(el("td", {}, who), el("td", {}, row.topic), el("td", { class: "num" }, row.partition),
-                  el("td", { class: "num" + (row.lag > 100 ? " negative" : "") }, row.lag));
+        if (!topics.has(row.topic)) topics.set(row.topic, new Map());
+        topics.get(row.topic).set(row.partition, row.lag);
+      }
+      for (const [topic, byPartition] of topics) {
+        const tr = el("tr", { class: "lag", "data-topic": topic });
+        tr.append(el("td", {}, who), el("td", {}, topic.replace(/^.*?articles\./, "")));
+        for (const p of partitions) {
+          const n = byPartition.get(p);
+          tr.append(el("td", { class: "num" + (n > 100 ? " negative" : ""), title: `${topic} partition ${p}` },
+                       n === undefined ? "" : n));
+        }
         lag.append(tr);
       }
     }

@@ -203,7 +203,10 @@ def test_pages_in_headless_chromium(web, tmp_path):
     assert f'<tr class="article" data-id="{SEED_ID}">' in latest
     assert "Ukraine pleads for rapid NATO entry with Russia on its doorstep</a>" in latest
     assert '<img src="x"' not in dom and "&lt;img src=x onerror=alert(1)&gt; Headline" in latest
-    assert re.search(rf'<tr class="lag"><td>this worker</td><td>{re.escape(web.topic("raw"))}</td>', dom)
+    raw_lag = re.search(rf'<tr class="lag" data-topic="{re.escape(web.topic("raw"))}"><td>this worker</td>'
+                        r'<td>raw</td>((?:<td class="num[^"]*" title="[^"]*">\d*</td>)+)</tr>', dom)
+    partitions = web.get_json("/api/health")[1]["workers"][0]["partitions"]
+    assert raw_lag and raw_lag.group(1).count("<td") == len(partitions), dom
     assert re.search(r'<tr class="deadletter"><td>invalid_json</td><td class="num">\d+</td></tr>', dom)
     assert re.search(r'<svg id="rate"[^>]*>(<rect [^>]*>.*?</rect>){60}</svg>', dom, re.S)
 
