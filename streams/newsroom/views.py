@@ -8,9 +8,9 @@ window, streams/worker/web.py) and ``wirestream web`` (several workers, merge.py
     GET /api/articles/<id>    one enriched record as JSON (404 if absent)
     GET /api/health           per worker: status, partitions, consumer lag per partition; enriched
                               articles per 10 s over the last 10 minutes; dead letters by reason
+    GET /trending?window=1h&kind=hopping|tumbling&limit=20   the most mentioned entities (README)
 
-A source has ``latest(limit)``, ``article(id)`` and ``health()`` coroutines; one with
-``trending(kind, limit)`` (merge.Workers) gets ``/trending`` here too (the worker serves its own).
+A source has ``latest(limit)``, ``article(id)``, ``health()`` and ``trending(kind, limit)`` coroutines.
 With a token (WIRESTREAM_WEB_TOKEN) every view here needs it (see page.read_allowed); a valid
 ``?token=`` is kept in a cookie so the page's own requests carry it.
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 import orjson
 from aiohttp import web
 
+from agents.enrichment.trending import WINDOWS
 from streams.newsroom import page
 
 HTML = "text/html; charset=utf-8"
@@ -45,8 +46,10 @@ def guard(token: str | None, handler, *, is_page: bool = False):
         if not page.read_allowed(token, given):
             if is_page:
                 return html(page.forbidden_page(), status=401)
-            return as_json({"error": "unauthorized", "detail": "send the web token (Authorization: Bearer)"},
-                           status=401)
+            response = as_json({"error": "unauthorized",
+                                "detail": "send the web token (Authorization: Bearer)"}, status=401)
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
         response = await handler(request, **kwargs)
         if token and is_page and request.query.get("token"):
             response.set_cookie(page.COOKIE, token, httponly=True, samesite="Strict", path="/")
@@ -98,15 +101,14 @@ def routes(source, token: str | None) -> list[tuple[str, object]]:
     async def health(request, **_):
         return as_json(await source.health())
 
-    async def trending(request, **_):  # several workers' /trending added up (the worker has its own)
+    async def trending(request, **_):
         kind, limit = request.query.get("kind", "hopping"), limit_of(request, default=20)
-        if request.query.get("window", "1h") != "1h" or kind not in ("hopping", "tumbling") or limit is None:
+        if request.query.get("window", "1h") != "1h" or kind not in WINDOWS or limit is None:
             detail = "window=1h, kind=hopping|tumbling, limit=1..1000"
             return as_json({"error": "bad_request", "detail": detail}, status=400)
         return as_json(await source.trending(kind, limit))
 
-    extra = [("/trending", guard(token, trending))] if hasattr(source, "trending") else []
-    return extra + [("/", guard(token, index, is_page=True)),
+    return [("/trending", guard(token, trending)), ("/", guard(token, index, is_page=True)),
             ("/static/{name}", static),  # the page's own code: nothing secret, so no token
             ("/articles/{id:.+}", guard(token, article_page, is_page=True)),
             ("/api/articles", guard(token, latest)),

@@ -8,8 +8,9 @@
 * ``GET /health``: 200 once the worker has joined its group and recovered its tables, else 503.
 * ``GET /trending?window=1h&kind=hopping|tumbling&limit=20``: the most mentioned entities in the
   window on this worker's partitions, with their mean sentiment (agents/enrichment/trending.py).
-* The newsroom page: ``/``, ``/articles/<id>``, ``/api/...`` (streams/newsroom/views.py) over this
-  worker's window of recent records (agents/recent.py, fed by the outcomes agent).
+* The newsroom page: ``/``, ``/articles/<id>``, ``/api/...`` (streams/newsroom/views.py, which also
+  serves /trending) over this worker's window of recent records (agents/recent.py, fed by the outcomes
+  agent) and trends.
 
 With ``WIRESTREAM_WEB_TOKEN`` set, every read-only view but ``/health`` (liveness probes) needs it.
 
@@ -27,12 +28,12 @@ from aiohttp import web
 from faust.web import Request, Response, View
 
 from agents import metrics
-from agents.enrichment.trending import WINDOWS, Trending
+from agents.enrichment.trending import Trending
 from agents.recent import Recent
 from schemas.errors import InvalidArticle
 from schemas.formats import parse_many
 from streams.client.address import parse_broker_url
-from streams.newsroom import page, views
+from streams.newsroom import views
 from streams.settings import Settings
 
 
@@ -109,8 +110,8 @@ class IngestProducer:
 
 
 class WorkerSource:
-    """The newsroom's data on one worker: its window of recent records, trends and consumer, limited to
-    the partitions of the enriched topic it owns now."""
+    """The newsroom's data on one worker (and GET /trending's): its window of recent records, trends and
+    consumer, limited to the partitions of the enriched topic it owns now."""
 
     def __init__(self, app, topics, trends: Trending, recent: Recent) -> None:
         self.app, self.topics, self.trends, self.recent = app, topics, trends, recent
@@ -129,6 +130,11 @@ class WorkerSource:
 
     async def article(self, article_id: str) -> dict | None:
         return self.recent.get(article_id, self.partitions())
+
+    async def trending(self, kind: str, limit: int) -> dict:
+        partitions = self.partitions()
+        return {"window": "1h", "kind": kind, "partitions": partitions,
+                "entities": self.trends.snapshot(kind, limit, partitions)}
 
     async def health(self) -> dict:
         ready, state = readiness(self.app)
@@ -154,13 +160,6 @@ def register(app, topics, trends: Trending, settings: Settings, recent: Recent |
     source = WorkerSource(app, topics, trends, recent or Recent())
     for path, handler in views.routes(source, settings.web_token):
         app.page(path, name=f"newsroom{path}")(faust_view(handler))
-
-    def denied(request: Request) -> Response | None:
-        given = page.token_given(request.headers, request.query, request.cookies)
-        if page.read_allowed(settings.web_token, given):
-            return None
-        return web.json_response({"error": "unauthorized", "detail": "send the web token (Authorization: "
-                                  "Bearer)"}, status=401, headers={"WWW-Authenticate": "Bearer"})
 
     @app.on_before_shutdown.connect
     async def _close_producer(sender, **kwargs) -> None:
@@ -188,14 +187,12 @@ def register(app, topics, trends: Trending, settings: Settings, recent: Recent |
             metrics.INGESTED.inc(len(ids))
             return self.json({"ids": ids}, status=202)
 
-    @app.page("/metrics")
-    class Metrics(View):
-        async def get(self, request: Request) -> Response:
-            if (refused := denied(request)) is not None:
-                return refused
-            await metrics.update_lag(self.app)
-            # An aiohttp response: Faust's helpers cannot set the parameters of the exposition content type.
-            return web.Response(body=metrics.exposition(), headers={"Content-Type": metrics.CONTENT_TYPE})
+    async def prometheus(request: Request, **_) -> Response:
+        await metrics.update_lag(app)
+        # An aiohttp response: Faust's helpers cannot set the parameters of the exposition content type.
+        return web.Response(body=metrics.exposition(), headers={"Content-Type": metrics.CONTENT_TYPE})
+
+    app.page("/metrics", name="metrics")(faust_view(views.guard(settings.web_token, prometheus)))
 
     @app.page("/health")
     class Health(View):
@@ -203,20 +200,3 @@ def register(app, topics, trends: Trending, settings: Settings, recent: Recent |
             ready, state = readiness(self.app)
             return self.json({"status": "ready" if ready else "starting", **state},
                              status=200 if ready else 503)
-
-    @app.page("/trending")
-    class Trending(View):
-        async def get(self, request: Request) -> Response:
-            if (refused := denied(request)) is not None:
-                return refused
-            window, kind = request.query.get("window", "1h"), request.query.get("kind", "hopping")
-            try:
-                limit = int(request.query.get("limit", "20"))
-            except ValueError:
-                limit = -1
-            if window != "1h" or kind not in WINDOWS or not 1 <= limit <= 1000:
-                return self.json({"error": "bad_request",
-                                  "detail": "window=1h, kind=hopping|tumbling, limit=1..1000"}, status=400)
-            partitions = source.partitions()
-            return self.json({"window": window, "kind": kind, "partitions": partitions,
-                              "entities": trends.snapshot(kind, limit, partitions)})

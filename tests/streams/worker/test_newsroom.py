@@ -221,3 +221,23 @@ def test_pages_in_headless_chromium(web, tmp_path):
 
     screenshot(base + "/", tmp_path / "newsroom.png", tmp_path / "profile")
     screenshot(f"{base}/articles/{SEED_ID}", tmp_path / "article.png", tmp_path / "profile", size="1200,2400")
+
+
+def test_worker_with_a_web_token(web):
+    """Last in this module: restarts the worker with WIRESTREAM_WEB_TOKEN. Read-only views then need it,
+    /health (probes) and the page's static code do not; the window starts empty after a restart."""
+    web.proc.env["WIRESTREAM_WEB_TOKEN"] = token = "worker-web-token"
+    web.restart()
+    bearer = {"Authorization": f"Bearer {token}"}
+    for path in ("/", "/api/articles", "/api/health", "/trending", "/metrics", f"/articles/{SEED_ID}",
+                 f"/api/articles/{SEED_ID}"):
+        assert web.get(path)[0] == 401, path
+        assert web.get(path, {"Authorization": "Bearer nope"})[0] == 401, path
+    for path in ("/", "/api/articles", "/api/health", "/trending", "/metrics"):
+        assert web.get(path, bearer)[0] == 200, path
+    assert web.get(f"/api/articles/{SEED_ID}", bearer)[0] == 404  # the window is in memory only
+    assert web.get("/health")[0] == 200 and web.get("/static/page.js")[0] == 200
+    status, _, headers = web.get(f"/?token={token}")
+    assert status == 200 and f"wirestream_web_token={token}" in headers["Set-Cookie"]
+    assert web.get("/api/health", {"Cookie": f"wirestream_web_token={token}"})[0] == 200
+    assert web.post(orjson.dumps({"id": "after-token", "body_text": "x"}))[0] == 202  # ingest: its own token
