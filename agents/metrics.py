@@ -93,16 +93,17 @@ def _seconds(stamp: str) -> float:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
-async def update_lag(app) -> None:
-    """Refresh the lag gauges from the worker's consumer (no-op before it has an assignment)."""
+async def consumer_lag(app) -> list[dict] | None:
+    """``{"topic", "partition", "lag"}`` per assigned partition of the worker's consumer (changelogs
+    left out), or None before it has an assignment."""
     try:
         consumer = app.consumer
         tps = [tp for tp in consumer.assignment() if not tp.topic.endswith("-changelog")]
         ends = await consumer.highwaters(*tps) if tps else {}
     except Exception:  # noqa: BLE001 - not started or rebalancing: report nothing rather than fail
-        return
-    CONSUMER_LAG.clear()
-    for tp in tps:
+        return None
+    found = []
+    for tp in sorted(tps):
         # Faust's committed offset is the next one to read (Kafka's convention); before the first commit
         # since the assignment, the fetch position stands in. Neither has a public accessor.
         done = consumer._committed_offset.get(tp)  # noqa: SLF001
@@ -113,7 +114,18 @@ async def update_lag(app) -> None:
                 continue
         end = ends.get(tp)
         if end is not None and done is not None:
-            CONSUMER_LAG.labels(topic=tp.topic, partition=str(tp.partition)).set(max(0, end - done))
+            found.append({"topic": tp.topic, "partition": tp.partition, "lag": max(0, end - done)})
+    return found
+
+
+async def update_lag(app) -> None:
+    """Refresh the lag gauges from the worker's consumer (no-op before it has an assignment)."""
+    found = await consumer_lag(app)
+    if found is None:
+        return
+    CONSUMER_LAG.clear()
+    for row in found:
+        CONSUMER_LAG.labels(topic=row["topic"], partition=str(row["partition"])).set(row["lag"])
 
 
 def exposition() -> bytes:

@@ -35,6 +35,7 @@ from agents.enrichment.intake import articles_in, item_detail, skip_parts
 from agents.enrichment.record import assemble
 from agents.exactly_once import CommitGuard, Finished
 from agents.messages import ParsedMessage, Part, Ref, Source
+from agents.recent import Recent
 from agents.stages import STAGES
 from agents.stages.nlp import load_nlp
 from agents.tables import Tables
@@ -122,6 +123,7 @@ class Wiring(NamedTuple):
     join: object
     trend: object
     outcomes: object
+    recent: Recent  # the newsroom page's window of recent records (agents/recent.py)
 
 
 def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
@@ -131,6 +133,7 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
     #: Instances already joined: parts Faust delivers again after a crash are dropped.
     finished = Finished(tables.parts)
     docs = Docs()
+    recent = Recent()
 
     async def dead_letter(reason: str, detail: str, original: bytes, src: dict, *, partition: int,
                           **extra) -> None:
@@ -260,13 +263,17 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
 
     @app.agent(topics.outcomes, name="agents.pipeline.outcomes")
     async def outcomes(stream):
-        """Count what came out. Consuming these topics also puts Faust's sends to them in its
-        transactions."""
+        """Count what came out and keep the newest records for the newsroom page. Consuming these topics
+        also puts Faust's sends to them in its transactions."""
         async for event in stream.events():
             kind = outcome_kinds.get(event.message.topic, "deadletter")
             metrics.record_outcome(kind, event.value)
+            try:
+                recent.add(kind, event.value, event.message.partition)
+            except Exception:  # noqa: BLE001 - the page's window is derived data
+                log.exception("recent window failed on a %s record", kind)
 
-    return Wiring(app, topics, tables, validate, stage_agents, join, trend, outcomes)
+    return Wiring(app, topics, tables, validate, stage_agents, join, trend, outcomes, recent)
 
 
 def __getattr__(name: str):

@@ -56,6 +56,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("web_host", "127.0.0.1", "address the HTTP views listen on"),
     Variable("ingest_token", None, "Bearer token that POST /articles requires (unset: nobody may post)"),
     Variable("ingest_max_bytes", "2097152", "largest POST /articles body"),
+    Variable("web_token", None, "token the read-only views need (the newsroom page, JSON, /trending, "
+             "/metrics; not /health) as `Authorization: Bearer` or `?token=` (unset: open)"),
     # The local broker
     Variable("broker_port", None, "port of the local broker (default 9092, else a free one)"),
     Variable("kafka_version", "4.1.1", "Kafka version the local broker runs (3.9.x is the fallback)"),
@@ -104,6 +106,7 @@ class Settings:
     web_host: str
     ingest_token: str | None
     ingest_max_bytes: int
+    web_token: str | None
     broker_port: int | None
     kafka_version: str
     broker_jvm_opts: str | None

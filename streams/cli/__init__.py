@@ -1,8 +1,8 @@
 """The ``wirestream`` command line: one click group, its commands loaded only when they run.
 
 One module per family of commands: pipeline.py (worker, produce, tail, enrich, demo), broker.py (the
-local Kafka), replay.py (the load test), trending.py, formats.py (the input formats), security.py (the
-TLS/SASL flags every command takes).
+local Kafka), replay.py (the load test), trending.py, formats.py (the input formats), web.py (the
+newsroom page over workers), security.py (the TLS/SASL flags every command takes).
 errors.py turns every layer's user-fixable errors into one line.
 """
 
@@ -25,6 +25,7 @@ COMMANDS = {
     "broker": "streams.cli.broker:broker",
     "replay": "streams.cli.replay:replay",
     "trending": "streams.cli.trending:trending",
+    "web": "streams.cli.web:web",
     "kafka": "streams.cli.kafka:kafka",
     "formats": "streams.cli.formats:formats",
 }

@@ -8,21 +8,19 @@ import urllib.request
 
 import click
 
-from agents.enrichment.trending import top
+from streams.newsroom.merge import merge_trending as merge
 from streams.settings import get_settings
+
+__all__ = ["fetch", "merge", "render", "trending"]
 
 
 def fetch(url: str, kind: str, limit: int) -> dict:
     query = urllib.parse.urlencode({"window": "1h", "kind": kind, "limit": limit})
-    with urllib.request.urlopen(f"{url.rstrip('/')}/trending?{query}", timeout=10) as resp:
+    token = get_settings().web_token
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(f"{url.rstrip('/')}/trending?{query}", headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as resp:
         return json.loads(resp.read())
-
-
-def merge(answers: list[dict], limit: int) -> list[dict]:
-    """Add up the answers of several workers (each holds other partitions)."""
-    rows = [((e["label"], e["name"]), [e["mentions"], e["articles"], e["mean_sentiment"] * e["articles"]])
-            for answer in answers for e in answer["entities"]]
-    return top(rows, limit)
 
 
 def render(entities: list[dict]) -> str:

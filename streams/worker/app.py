@@ -107,5 +107,5 @@ def worker_app(settings: Settings | None = None) -> pipeline.Wiring:
     topics = Topics.declare(app, settings.topic_prefix)
     tables = Tables.declare(app, settings.partitions)
     wiring = pipeline.register(app, topics, tables, settings)
-    web.register(app, topics, tables.trends, settings)
+    web.register(app, topics, tables.trends, settings, wiring.recent)
     return wiring

@@ -8,6 +8,11 @@
 * ``GET /health``: 200 once the worker has joined its group and recovered its tables, else 503.
 * ``GET /trending?window=1h&kind=hopping|tumbling&limit=20``: the most mentioned entities in the
   window on this worker's partitions, with their mean sentiment (agents/enrichment/trending.py).
+* The newsroom page: ``/``, ``/articles/<id>``, ``/api/...`` (streams/newsroom/views.py, which also
+  serves /trending) over this worker's window of recent records (agents/recent.py, fed by the outcomes
+  agent) and trends.
+
+With ``WIRESTREAM_WEB_TOKEN`` set, every read-only view but ``/health`` (liveness probes) needs it.
 
 The ingest producer is a plain Kafka producer, not Faust's: Faust's transactional producers only write
 within the transaction of a partition this worker consumes, and an HTTP request belongs to none.
@@ -23,10 +28,12 @@ from aiohttp import web
 from faust.web import Request, Response, View
 
 from agents import metrics
-from agents.enrichment.trending import WINDOWS, Trending
+from agents.enrichment.trending import Trending
+from agents.recent import Recent
 from schemas.errors import InvalidArticle
 from schemas.formats import parse_many
 from streams.client.address import parse_broker_url
+from streams.newsroom import views
 from streams.settings import Settings
 
 
@@ -102,9 +109,57 @@ class IngestProducer:
             self._producer = None
 
 
-def register(app, topics, trends: Trending, settings: Settings) -> None:
-    """Put the views on ``app``: ingest into ``topics.raw``, metrics, health, ``trends`` on this worker."""
+class WorkerSource:
+    """The newsroom's data on one worker (and GET /trending's): its window of recent records, trends and
+    consumer, limited to the partitions of the enriched topic it owns now."""
+
+    def __init__(self, app, topics, trends: Trending, recent: Recent) -> None:
+        self.app, self.topics, self.trends, self.recent = app, topics, trends, recent
+
+    def partitions(self) -> list[int]:
+        try:
+            assigned = self.app.consumer.assignment()
+        except Exception:  # noqa: BLE001 - consumer not started yet
+            return []
+        enriched = self.topics.enriched.get_topic_name()
+        return sorted({tp.partition for tp in assigned if tp.topic == enriched})
+
+    async def latest(self, limit: int) -> dict:
+        partitions = self.partitions()
+        return {"partitions": partitions, "articles": self.recent.latest(partitions, limit)}
+
+    async def article(self, article_id: str) -> dict | None:
+        return self.recent.get(article_id, self.partitions())
+
+    async def trending(self, kind: str, limit: int) -> dict:
+        partitions = self.partitions()
+        return {"window": "1h", "kind": kind, "partitions": partitions,
+                "entities": self.trends.snapshot(kind, limit, partitions)}
+
+    async def health(self) -> dict:
+        ready, state = readiness(self.app)
+        worker = {"url": None, "status": "ready" if ready else "starting", **state,
+                  "partitions": self.partitions(), "lag": await metrics.consumer_lag(self.app) or [],
+                  "window": self.recent.memory()}
+        return {"workers": [worker], "rate": self.recent.rate(), "deadletters": dict(self.recent.deadletters)}
+
+
+def faust_view(handler):
+    """A Faust view class whose GET is the aiohttp ``handler`` (Faust hands views aiohttp's request)."""
+    class Page(View):
+        async def get(self, request: Request, **kwargs) -> Response:
+            return await handler(request, **kwargs)
+
+    return Page
+
+
+def register(app, topics, trends: Trending, settings: Settings, recent: Recent | None = None) -> None:
+    """Put the views on ``app``: ingest into ``topics.raw``, metrics, health, ``trends`` on this worker,
+    and the newsroom page over ``recent`` (the outcomes agent's window)."""
     ingest = IngestProducer(",".join(parse_broker_url(str(url)) for url in app.conf.broker))
+    source = WorkerSource(app, topics, trends, recent or Recent())
+    for path, handler in views.routes(source, settings.web_token):
+        app.page(path, name=f"newsroom{path}")(faust_view(handler))
 
     @app.on_before_shutdown.connect
     async def _close_producer(sender, **kwargs) -> None:
@@ -132,12 +187,12 @@ def register(app, topics, trends: Trending, settings: Settings) -> None:
             metrics.INGESTED.inc(len(ids))
             return self.json({"ids": ids}, status=202)
 
-    @app.page("/metrics")
-    class Metrics(View):
-        async def get(self, request: Request) -> Response:
-            await metrics.update_lag(self.app)
-            # An aiohttp response: Faust's helpers cannot set the parameters of the exposition content type.
-            return web.Response(body=metrics.exposition(), headers={"Content-Type": metrics.CONTENT_TYPE})
+    async def prometheus(request: Request, **_) -> Response:
+        await metrics.update_lag(app)
+        # An aiohttp response: Faust's helpers cannot set the parameters of the exposition content type.
+        return web.Response(body=metrics.exposition(), headers={"Content-Type": metrics.CONTENT_TYPE})
+
+    app.page("/metrics", name="metrics")(faust_view(views.guard(settings.web_token, prometheus)))
 
     @app.page("/health")
     class Health(View):
@@ -145,19 +200,3 @@ def register(app, topics, trends: Trending, settings: Settings) -> None:
             ready, state = readiness(self.app)
             return self.json({"status": "ready" if ready else "starting", **state},
                              status=200 if ready else 503)
-
-    @app.page("/trending")
-    class Trending(View):
-        async def get(self, request: Request) -> Response:
-            window, kind = request.query.get("window", "1h"), request.query.get("kind", "hopping")
-            try:
-                limit = int(request.query.get("limit", "20"))
-            except ValueError:
-                limit = -1
-            if window != "1h" or kind not in WINDOWS or not 1 <= limit <= 1000:
-                return self.json({"error": "bad_request",
-                                  "detail": "window=1h, kind=hopping|tumbling, limit=1..1000"}, status=400)
-            partitions = sorted({tp.partition for tp in self.app.consumer.assignment()
-                                 if tp.topic == topics.enriched.get_topic_name()})
-            return self.json({"window": window, "kind": kind, "partitions": partitions,
-                              "entities": trends.snapshot(kind, limit, partitions)})

@@ -59,8 +59,8 @@ class WebWorker:
         except urllib.error.HTTPError as err:
             return err.code, err.read(), dict(err.headers)
 
-    def get(self, path: str):
-        return self.request("GET", path)
+    def get(self, path: str, headers: dict | None = None):
+        return self.request("GET", path, headers=headers)
 
     def get_json(self, path: str):
         status, body, _ = self.get(path)
