@@ -33,7 +33,8 @@ DATA = shared_dir() / "data" / "polnear" / "polnear-v1.0.0-train-dev.tar.gz"
 
 
 def load_articles(root: Path) -> list[dict]:
-    """Like nlp_eval.polnear_articles, tolerant of the few malformed .ann lines in train."""
+    """Like nlp_eval.polnear_articles, tolerant of the few malformed .ann lines in train: ``gold`` holds
+    each attribution's content pieces, ``attributions`` its (content pieces, source pieces)."""
     anns: dict[str, Path] = {}
     for a in sorted((root / "attributions").glob("*.ann")):
         anns.setdefault(a.name.rsplit("_", 1)[0], a)
@@ -52,8 +53,10 @@ def load_articles(root: Path) -> list[dict]:
                     events.append(dict(x.split(":", 1) for x in line.split("\t", 1)[1].split()))
             except ValueError:
                 continue
-        gold = [spans[e["Content"]] for e in events if e.get("Content") in spans]
-        out.append({"text": t.read_text(encoding="utf-8"), "gold": gold})
+        pairs = [(spans[e["Content"]], spans.get(e.get("Source", ""), [])) for e in events
+                 if e.get("Content") in spans]
+        out.append({"id": "polnear-" + t.stem, "text": t.read_text(encoding="utf-8"),
+                    "gold": [content for content, _ in pairs], "attributions": pairs})
     return out
 
 

@@ -25,37 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
-from train_cues import fit_logistic, matches  # noqa: E402
+from train_cues import fit_logistic, load_articles, matches  # noqa: E402
 
 from streams.replay.corpus import load_nlp_eval, shared_dir  # noqa: E402
 
 DATA = shared_dir() / "data" / "polnear" / "polnear-v1.0.0-train-dev.tar.gz"
 OUT = ROOT / "agents" / "stages" / "models" / "quote_confidence.json"
-
-
-def load(root: Path) -> list[dict]:
-    """Articles with gold (content pieces, source pieces), tolerant of malformed .ann lines."""
-    anns: dict[str, Path] = {}
-    for a in sorted((root / "attributions").glob("*.ann")):
-        anns.setdefault(a.name.rsplit("_", 1)[0], a)
-    out = []
-    for t in sorted((root / "text").glob("*.txt")):
-        if t.stem not in anns:
-            continue
-        spans, events = {}, []
-        for line in anns[t.stem].read_text(encoding="utf-8").splitlines():
-            try:
-                if line.startswith("T"):
-                    tid, meta, *_ = line.split("\t")
-                    spans[tid] = [tuple(map(int, p.split())) for p in meta.split(" ", 1)[1].split(";")]
-                elif line.startswith("E"):
-                    events.append(dict(x.split(":", 1) for x in line.split("\t", 1)[1].split()))
-            except ValueError:
-                continue
-        gold = [(spans[e["Content"]], spans.get(e.get("Source", ""), [])) for e in events
-                if e.get("Content") in spans]
-        out.append({"id": "polnear-" + t.stem, "text": t.read_text(encoding="utf-8"), "gold": gold})
-    return out
 
 
 def label(rec: dict, gold) -> int:
@@ -103,13 +78,13 @@ def main(argv=None) -> int:
             members = [m for m in tar.getmembers() if m.name.startswith(("polnear-data/train/",
                                                                           "polnear-data/dev/"))]
             tar.extractall(tmp, members=members, filter="data")
-        train = load(Path(tmp) / "polnear-data" / "train")
+        train = load_articles(Path(tmp) / "polnear-data" / "train")
         dev_root = Path(tmp) / "polnear-data" / "dev"
-        dev = load(dev_root)
+        dev = load_articles(dev_root)
         data = []
         for art, doc in zip(train, parse(nlp, [a["text"] for a in train], args.cache), strict=True):
             for rec in candidates(doc):
-                data.append((conf.features(doc, rec), label(rec, art["gold"])))
+                data.append((conf.features(doc, rec), label(rec, art["attributions"])))
         print(f"{len(data)} train records, {sum(y for _, y in data)} correct", file=sys.stderr)
         weights = fit_logistic(data, epochs=args.epochs, l2=args.l2)
         weights = {f: round(w, 4) for f, w in weights.items() if abs(w) > 1e-3}
