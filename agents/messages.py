@@ -23,10 +23,11 @@ class Ref(TypedDict):
 
 
 class ParsedMessage(Ref):
-    """articles.parsed: the article's fields and its spaCy Doc as JSON, for the stage agents."""
+    """articles.parsed: the article's fields and its spaCy Doc (agents/stages/docwire.py), for the stage
+    agents."""
 
     article: dict
-    doc: dict
+    doc: str
 
 
 class Part(Ref):

@@ -4,7 +4,8 @@
          │                                            ├─▶ quotes ────┼─▶ articles.partial ──join──▶ enriched
          └──▶ articles.deadletter                     └─▶ sentiment ─┘  (+ the article part)
 
-The Doc is parsed once, by the validate agent; stages read it back from JSON.
+The Doc is parsed once, by the validate agent; its own stage agents take it as it is, any other
+worker's read it back from its binary form (agents/stages/docwire.py).
 
 Exactly-once: Faust runs one transactional producer per partition number of a group of co-partitioned
 topics and commits it together with the consumed offsets of that partition. So every record derived
@@ -28,6 +29,7 @@ import time
 from collections import OrderedDict
 from typing import NamedTuple
 
+import numpy
 from spacy.tokens import Doc
 
 from agents import metrics
@@ -37,6 +39,7 @@ from agents.exactly_once import CommitGuard, Finished
 from agents.messages import ParsedMessage, Part, Ref, Source
 from agents.recent import Recent
 from agents.stages import STAGES
+from agents.stages.docwire import doc_from_wire, doc_to_wire
 from agents.stages.nlp import load_nlp
 from agents.tables import Tables
 from schemas.article import Article
@@ -66,20 +69,20 @@ def instance(event, index: int = 0) -> str:
 
 class Parsed(NamedTuple):
     doc: Doc  # handed to this process's stage agents, which then skip rebuilding it (see Docs.of)
-    json: dict  # what articles.parsed carries, for any worker
+    wire: str  # what articles.parsed carries, for any worker (agents/stages/docwire.py)
 
 
 def parse_docs(texts: list[str]) -> list[Parsed | Exception]:
     """spaCy over a batch; one bad text must not take the batch down with it."""
     nlp = load_nlp()
     try:
-        return [Parsed(doc, doc.to_json()) for doc in nlp.pipe(texts, batch_size=max(len(texts), 1))]
+        return [Parsed(doc, doc_to_wire(doc)) for doc in nlp.pipe(texts, batch_size=max(len(texts), 1))]
     except Exception:  # noqa: BLE001 - retried one by one to find the culprit
         out: list[Parsed | Exception] = []
         for text in texts:
             try:
                 doc = nlp(text)
-                out.append(Parsed(doc, doc.to_json()))
+                out.append(Parsed(doc, doc_to_wire(doc)))
             except Exception as exc:  # noqa: BLE001
                 out.append(exc)
         return out
@@ -89,27 +92,38 @@ timed_parse = metrics.timed("parse", parse_docs)
 
 
 class Docs:
-    """Docs by article instance: parsed here, or rebuilt once for the three stage agents. Bounded, so a
-    backlog only costs a rebuild (Doc.from_json, ~5% of a worker's CPU when every Doc needs one)."""
+    """Docs by article instance: parsed here, or rebuilt once for the stage agents. Each is dropped once
+    every stage has read it, so a backlog costs no memory here; the bound covers Docs whose stages
+    run in another worker (their partitions moved), and a Doc evicted early only costs a rebuild
+    (from its DocBin form, ~1 ms)."""
 
-    KEPT = 256
+    KEPT = 128
 
-    def __init__(self) -> None:
-        self._docs: OrderedDict = OrderedDict()
+    def __init__(self, readers: int = len(STAGES)) -> None:
+        self.readers = readers
+        self._docs: OrderedDict[str, list] = OrderedDict()  # instance -> [doc, reads left]
+
+    def __len__(self) -> int:
+        return len(self._docs)
 
     def hand_off(self, key: str, doc: Doc) -> None:
-        doc.tensor = doc.tensor[:0]  # the stages never read tok2vec's output; it is most of a Doc's memory
-        self._docs[key] = doc
+        # The stages never read tok2vec's output and it is most of a Doc's memory. A fresh empty
+        # array, not a slice: a slice is a view that keeps the whole tensor alive.
+        doc.tensor = numpy.zeros((0, *doc.tensor.shape[1:]), dtype=doc.tensor.dtype)
+        self._docs[key] = [doc, self.readers]
         while len(self._docs) > self.KEPT:
             self._docs.popitem(last=False)
 
     def of(self, event) -> Doc:
-        """The Doc of a parsed message: the one this process parsed, else rebuilt from its JSON once."""
+        """The Doc of a parsed message: the one this process parsed, else rebuilt from the message once."""
         key = event.value["instance"]
-        doc = self._docs.get(key)
-        if doc is None:
-            self.hand_off(key, doc := Doc(load_nlp().vocab).from_json(event.value["doc"]))
-        return doc
+        if key not in self._docs:
+            self.hand_off(key, doc_from_wire(event.value["doc"], load_nlp().vocab))
+        entry = self._docs[key]
+        entry[1] -= 1
+        if entry[1] <= 0:
+            del self._docs[key]
+        return entry[0]
 
 
 class Wiring(NamedTuple):
@@ -187,7 +201,7 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
                 sends.append(topics.partial.send(key=key, partition=here,
                                                  value=Part(**ref, stage=ARTICLE, result=record)))
                 sends.append(topics.parsed.send(key=key, partition=here,
-                                                value=ParsedMessage(**ref, article=record, doc=doc.json)))
+                                                value=ParsedMessage(**ref, article=record, doc=doc.wire)))
                 docs.hand_off(ref["instance"], doc.doc)
             async with guard.step():
                 for send in sends:

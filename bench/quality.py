@@ -12,8 +12,8 @@ PolNeAR texts, the reference of the throughput goal.
 
 Inputs are made by the scorer's own loaders (`nlp_eval.py inputs`), the records by the same code as
 `wirestream enrich` (agents.offline: one nlp.pipe pass, then every STAGES function, then assemble), and
-the scores by `nlp_eval.py score`. With --roundtrip each Doc goes through Doc.to_json() /
-Doc.from_json() first, as in the stream agents. Enriched records land in --workdir
+the scores by `nlp_eval.py score`. With --roundtrip each Doc goes through its articles.parsed wire form
+(agents/stages/docwire.py) first, as in the stream agents. Enriched records land in --workdir
 (default /tmp/wirestream-quality) for inspection; nothing is written into the repo.
 """
 
@@ -72,10 +72,9 @@ def words(text: str) -> int:
 
 
 def run_split(ev, kind: str, src: Path, out_path: Path, nlp, *, limit: int | None, roundtrip: bool):
-    from spacy.tokens import Doc
-
     from agents.enrichment.record import assemble
     from agents.stages import STAGES
+    from agents.stages.docwire import doc_from_wire, doc_to_wire
     from schemas.clock import utc_now
 
     inputs = [{"id": d["id"], "headline": None, "body_text": d["body"]} for d in ev.LOADERS[kind](str(src))]
@@ -87,7 +86,7 @@ def run_split(ev, kind: str, src: Path, out_path: Path, nlp, *, limit: int | Non
     docs = list(nlp.pipe((a["body_text"] for a in inputs), batch_size=16))
     timing["parse"] = CLOCK() - t0
     if roundtrip:
-        docs = [Doc(nlp.vocab).from_json(d.to_json()) for d in docs]
+        docs = [doc_from_wire(doc_to_wire(d), nlp.vocab) for d in docs]
     with open(out_path, "w", encoding="utf-8") as fh:
         for article, doc in zip(inputs, docs, strict=True):
             parts = {}

@@ -1,7 +1,7 @@
 """spaCy model loading and helpers shared by the NLP stages.
 
-Stages only read what survives ``Doc.to_json()`` / ``Doc.from_json()`` (text, tokens with tag/pos/morph/
-lemma/dep/head, ents, sents), because the stream agents rebuild each Doc from its JSON form.
+Stages only read what survives the Doc's wire form (agents/stages/docwire.py: text, tokens with tag/pos/
+morph/lemma/norm/dep/head, ents, sents), because a stage agent may rebuild a Doc another worker parsed.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def load_nlp() -> Language:
     """The spaCy pipeline, loaded once per process (both profiles use it; they differ in the stages).
 
     en_core_web_sm with its `ner` weights replaced by the CoNLL-fine-tuned ones shipped in
-    agents/stages/models/ner (when present): the entities land in doc.ents, so they survive Doc.to_json().
+    agents/stages/models/ner (when present): the entities land in doc.ents, so they survive the wire form.
     """
     import spacy
 

@@ -7,6 +7,7 @@ Each runs the stage functions on a Doc rebuilt from its JSON form, as the stream
 import pytest
 from spacy.tokens import Doc
 
+from agents.stages.docwire import doc_from_wire, doc_to_wire
 from agents.stages.entities import extract_entities
 from agents.stages.nlp import load_nlp
 from agents.stages.quotes import extract_quotes
@@ -21,7 +22,7 @@ def parse():
     nlp = load_nlp()
 
     def run(text: str) -> Doc:
-        return Doc(nlp.vocab).from_json(nlp(text).to_json())
+        return doc_from_wire(doc_to_wire(nlp(text)), nlp.vocab)  # as a stage agent in another worker sees it
 
     return run
 

@@ -2,9 +2,9 @@
 
 
 import pytest
-from spacy.tokens import Doc
 
 from agents.stages import STAGES
+from agents.stages.docwire import doc_from_wire, doc_to_wire
 from agents.stages.entities import extract_entities
 from agents.stages.nlp import load_nlp, segments
 from agents.stages.quotes import extract_quotes
@@ -239,7 +239,15 @@ def test_cross_head_is_its_own_sentence(seed_doc):
 
 # ------------------------------------------------------------------ stream round trip
 @pytest.mark.parametrize("stage", sorted(STAGES))
+def test_stages_survive_the_docs_wire_form(nlp, seed_doc, stage):
+    """A worker rebuilds a Doc another worker parsed from articles.parsed; results must not change."""
+    rebuilt = doc_from_wire(doc_to_wire(seed_doc), nlp.vocab)
+    assert rebuilt is not seed_doc
+    assert STAGES[stage](rebuilt) == STAGES[stage](seed_doc)
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
 def test_stages_survive_doc_json_roundtrip(nlp, seed_doc, stage):
-    """The stream agents rebuild the Doc from its JSON form; results must not change."""
-    rebuilt = Doc(nlp.vocab).from_json(seed_doc.to_json())
+    """Parsed messages written before the binary form carry Doc.to_json(): still read, same results."""
+    rebuilt = doc_from_wire(seed_doc.to_json(), nlp.vocab)
     assert STAGES[stage](rebuilt) == STAGES[stage](seed_doc)
