@@ -23,10 +23,9 @@ class Ref(TypedDict):
 
 
 class ParsedMessage(Ref):
-    """articles.parsed: the article's fields and its spaCy Doc (agents/stages/docwire.py), for the stage
-    agents."""
+    """articles.parsed: an article's spaCy Doc (agents/stages/docwire.py), for the stage agents. The
+    article's fields travel once, as its own part on articles.partial."""
 
-    article: dict
     doc: str
 
 

@@ -67,6 +67,12 @@ def instance(event, index: int = 0) -> str:
     return f"{msg.partition}:{msg.offset}" + (f"/{index}" if index else "")
 
 
+def part_key(slot: str, stage: str) -> str:
+    """The join table's key of one part of an article instance (agents/exactly_once.py's markers are
+    keyed by the instance itself)."""
+    return f"{slot}#{stage}"
+
+
 class Parsed(NamedTuple):
     doc: Doc  # handed to this process's stage agents, which then skip rebuilding it (see Docs.of)
     wire: str  # what articles.parsed carries, for any worker (agents/stages/docwire.py)
@@ -201,7 +207,7 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
                 sends.append(topics.partial.send(key=key, partition=here,
                                                  value=Part(**ref, stage=ARTICLE, result=record)))
                 sends.append(topics.parsed.send(key=key, partition=here,
-                                                value=ParsedMessage(**ref, article=record, doc=doc.wire)))
+                                                value=ParsedMessage(**ref, doc=doc.wire)))
                 docs.hand_off(ref["instance"], doc.doc)
             async with guard.step():
                 for send in sends:
@@ -225,6 +231,15 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
 
     stage_agents = {stage: stage_agent(stage, metrics.timed(stage, fn)) for stage, fn in STAGES.items()}
 
+    def held_parts(slot: str) -> dict[str, Part]:
+        """The parts of ``slot`` the join table holds. Also the one-value-per-article form, which workers
+        before the per-part keys wrote: an article half joined across an upgrade still comes out."""
+        parts = dict(tables.parts[slot])
+        for stage in PARTS:
+            if (key := part_key(slot, stage)) in tables.parts:  # not .get(): the table's default is {}
+                parts[stage] = tables.parts[key]
+        return parts
+
     @app.agent(topics.partial, name="agents.pipeline.join")
     async def join(stream):
         """Hold partial results until all parts of an article are in, then publish one enriched record."""
@@ -235,11 +250,16 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
                 slot = part["instance"]  # str: the changelog key is JSON
                 if slot in finished:
                     continue
-                parts = dict(tables.parts[slot])
+                parts = held_parts(slot)
                 parts[part["stage"]] = part
                 if not all(p in parts for p in PARTS):
-                    tables.parts[slot] = parts
+                    # Each part under a key of its own: the changelog carries every part once, where
+                    # one value per article re-sent the parts (the article's body too) with each new one.
+                    tables.parts[part_key(slot, part["stage"])] = part
                     continue
+                for stage in PARTS:
+                    if (key := part_key(slot, stage)) in tables.parts:
+                        del tables.parts[key]
                 finished.add(slot)  # replaces the parts, in the same transaction as the output below
                 failed = [p for p in parts.values() if "error" in p]
                 article = parts[ARTICLE]["result"]

@@ -7,7 +7,8 @@ In one run, on the same BBC articles (../shared/data/bbc_news, categories interl
 3. the full pipeline through a real broker with one worker, as fast as accepted (``wirestream replay``);
 4. the same with two workers in one consumer group (topics with 4 partitions);
 5. p99 end-to-end latency at half of the capacity measured in 3;
-6. worker peak RSS under that load, and a cold ``wirestream broker start`` until ready.
+6. worker peak RSS under that load, and a cold ``wirestream broker start`` until ready;
+7. Kafka bytes written per article, per topic and changelog, after each replay.
 
 Wall-clock ratios are what the targets are about; CPU seconds per article (this process for 1-2, the
 worker processes for 3-5) are printed too, because they hold up better on a machine shared with other
@@ -118,10 +119,27 @@ def _pipeline(bootstrap: str, items, *, workers: int, rate: float | None) -> dic
     out = report(run)
     out.update(workers=workers, rate=rate, missing=run.missing, duplicates=run.duplicates,
                wall_s=round(run.duration, 2), load_avg_1m=[round(load, 2), round(os.getloadavg()[0], 2)],
-               worker_cpu_ms_per_article=round(run.worker_cpu_s / run.articles * 1000, 1))
+               worker_cpu_ms_per_article=round(run.worker_cpu_s / run.articles * 1000, 1),
+               kafka_bytes_per_article=kafka_bytes(run_id, run.articles))
     if run.missing:
         print(f"WARNING: {run.missing} article(s) never came out", file=sys.stderr)
     return out
+
+
+def kafka_bytes(run_id: str, articles: int) -> dict | None:
+    """Bytes the run left in the local broker's logs per article, per topic (its topics and its tables'
+    changelogs, all named after the run; transaction markers included), from the segment files."""
+    home = os.environ.get("WIRESTREAM_HOME")
+    if not home:
+        return None
+    per_topic: dict[str, int] = {}
+    for seg in Path(home).rglob(f"bench-{run_id}*/*.log"):
+        topic = seg.parent.name.rsplit("-", 1)[0]
+        per_topic[topic] = per_topic.get(topic, 0) + seg.stat().st_size
+    short = {t.removeprefix(f"bench-{run_id}.").removeprefix(f"bench-{run_id}-"): n
+             for t, n in per_topic.items()}
+    return {"total": round(sum(short.values()) / articles)} | {
+        t: round(n / articles) for t, n in sorted(short.items(), key=lambda kv: -kv[1])}
 
 
 def ratios(r: dict) -> dict:

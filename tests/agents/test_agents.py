@@ -62,7 +62,7 @@ def test_validate_parses_once_and_keeps_the_source_partition(sent, seed_bytes, w
     article = parse_raw(seed_bytes)
     [parsed] = sent["parsed"]
     assert parsed["key"] == article.id.encode() and parsed["partition"] == 3
-    assert parsed["value"]["article"]["body_text"] == article.body_text
+    assert "article" not in parsed["value"]  # the article's fields go to the join once, as its part
     # The Doc travels in its binary form, which any worker's stage agents can read back.
     assert doc_from_wire(parsed["value"]["doc"], load_nlp().vocab).text == article.body_text
     [part] = sent["partial"]
@@ -99,6 +99,10 @@ def test_stages_and_join_produce_one_valid_enriched_record(sent, seed_bytes, wir
             for p in parts[:-1]:
                 await agent.put(p["value"], key=p["key"], partition=2)
             assert not sent["enriched"], "the join must wait for every part"
+            slot = parts[0]["value"]["instance"]
+            held = {k: v for k, v in wiring.tables.parts.data.items() if k.startswith(slot)}
+            # each part held once, under its own key, as it arrived (not re-sent with every new part)
+            assert held == {f"{slot}#{p['value']['stage']}": p["value"] for p in parts[:-1]}
             await agent.put(parts[-1]["value"], key=parts[-1]["key"], partition=2)
 
     run(go())
@@ -109,6 +113,30 @@ def test_stages_and_join_produce_one_valid_enriched_record(sent, seed_bytes, wir
     # Once joined, the parts are forgotten; only a marker that the instance is done stays
     # (agents/exactly_once.py).
     assert list(wiring.tables.parts.data.values()) == [{"done": True}]
+
+
+def test_an_article_half_joined_by_an_older_worker_still_comes_out(sent, wiring):
+    """Workers before the per-part keys held all parts of an instance in one value under the instance:
+    an article half joined across an upgrade is recovered from that form and joined."""
+    article = parse_raw(b'{"id": "x4", "body_text": "Angela Merkel spoke in Berlin."}').to_dict()
+    ref = {"id": "x4", "instance": "1:4", "source": {"topic": "raw", "partition": 1, "offset": 4}}
+    parts = {stage: {**ref, "stage": stage, "result": result} for stage, result in
+             [("article", article), ("entities", []), ("quotes", []),
+              ("sentiment", {"label": "neutral", "score": 0.0, "sentences": [], "entities": {}})]}
+
+    async def go():
+        async with wiring.join.test_context() as agent:
+            wiring.tables.parts.data["1:4"] = {k: parts[k] for k in ("article", "entities")}
+            await agent.put(parts["quotes"], key=b"x4", partition=1)
+            assert not sent["enriched"]
+            await agent.put(parts["sentiment"], key=b"x4", partition=1)
+
+    run(go())
+    [out] = sent["enriched"]
+    assert out["value"]["id"] == "x4" and out["partition"] == 1
+    validate_enriched(out["value"])
+    assert wiring.tables.parts.data["1:4"] == {"done": True}
+    assert not [k for k in wiring.tables.parts.data if k.startswith("1:4#")]
 
 
 def test_a_failed_stage_becomes_a_dead_letter(sent, wiring):
