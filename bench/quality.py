@@ -2,7 +2,7 @@
 with ../shared/tools/nlp_eval.py, plus the speed of each stage in words/s.
 
     .venv/bin/python bench/quality.py                      # all dev splits, about 2 minutes
-    .venv/bin/python bench/quality.py --roundtrip          # stages on Docs rebuilt from their wire form (agents)
+    .venv/bin/python bench/quality.py --roundtrip          # Docs rebuilt from their wire form, as agents do
     .venv/bin/python bench/quality.py --profile accurate   # a profile ($WIRESTREAM_PROFILE)
     .venv/bin/python bench/quality.py --only polnear --limit 20 --json out.json
 
@@ -126,7 +126,8 @@ def main(argv=None) -> int:
                     help="pipeline profile (default: $WIRESTREAM_PROFILE or fast)")
     ap.add_argument("--only", default="conll,polnear,newsmtsc", help="comma-separated splits")
     ap.add_argument("--limit", type=int, default=None, help="first N documents of each split (smoke runs)")
-    ap.add_argument("--roundtrip", action="store_true", help="rebuild each Doc from its articles.parsed form, as the agents do")
+    ap.add_argument("--roundtrip", action="store_true",
+                    help="rebuild each Doc from its articles.parsed form, as the agents do")
     ap.add_argument("--no-plain", action="store_true", help="skip the plain en_core_web_sm speed reference")
     ap.add_argument("--wall", action="store_true",
                     help="time in wall-clock seconds (default: CPU seconds, steadier on a shared machine)")
