@@ -19,7 +19,7 @@ SHORT_NAMES = ("raw", "parsed", "partial", "enriched", "deadletter", "ninjs")
 class Topics:
     #: Producers write here: JSON, ninjs, NITF, feeds or plain text, as raw bytes (validate decodes them).
     raw: faust.TopicT
-    #: One message per valid article: the article fields and the spaCy Doc as JSON (parsed once).
+    #: One message per valid article: its spaCy Doc, parsed once (the form: agents/stages/docwire.py).
     parsed: faust.TopicT
     #: Partial results of each stage (and the article itself), keyed by article id.
     partial: faust.TopicT
