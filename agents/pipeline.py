@@ -104,9 +104,9 @@ class Docs:
     (from its DocBin form, ~1 ms)."""
 
     KEPT = 128
+    READERS = len(STAGES)  # stage agents that read each Doc
 
-    def __init__(self, readers: int = len(STAGES)) -> None:
-        self.readers = readers
+    def __init__(self) -> None:
         self._docs: OrderedDict[str, list] = OrderedDict()  # instance -> [doc, reads left]
 
     def __len__(self) -> int:
@@ -116,7 +116,7 @@ class Docs:
         # The stages never read tok2vec's output and it is most of a Doc's memory. A fresh empty
         # array, not a slice: a slice is a view that keeps the whole tensor alive.
         doc.tensor = numpy.zeros((0, *doc.tensor.shape[1:]), dtype=doc.tensor.dtype)
-        self._docs[key] = [doc, self.readers]
+        self._docs[key] = [doc, self.READERS]
         while len(self._docs) > self.KEPT:
             self._docs.popitem(last=False)
 

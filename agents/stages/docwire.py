@@ -14,7 +14,6 @@ from spacy.vocab import Vocab
 #: dependency parse, entities, sentence starts. The tensor and user data stay behind.
 ATTRS = ("ORTH", "NORM", "LEMMA", "TAG", "POS", "MORPH", "HEAD", "DEP", "ENT_IOB", "ENT_TYPE",
          "ENT_KB_ID", "SENT_START")
-FORMAT = "docbin-b64"
 
 
 def doc_to_wire(doc: Doc) -> str:
