@@ -3,9 +3,11 @@
 Each module replaces private Faust methods, so each is written for one Faust version; :func:`apply` refuses
 any other version rather than patching code it has not been checked against (README, "Exactly-once").
 
-* offsets: never process a message before its partition is sought, never commit past one not processed;
+* offsets: never process a message before its partition is sought, never commit past one not processed,
+  no commit while a rebalance has left the committed offsets unknown;
+* rereads: a message fetched again after a seek is not dropped as "already read";
 * recovery: table recovery asks the broker for the changelogs' real end offsets;
-* transactions: no second begin of an open transaction after a rebalance.
+* transactions: a worker's transactional producers are those of the partitions it actively processes.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ def apply() -> None:
         raise FaustVersionError(f"faust-streaming {faust.__version__} is installed, but streams/worker/"
                                 f"faust_fixes/ patches {FAUST_VERSION}: install faust-streaming=="
                                 f"{FAUST_VERSION}")
-    from streams.worker.faust_fixes import offsets, recovery, transactions
+    from streams.worker.faust_fixes import offsets, recovery, rereads, transactions
 
-    for fix in (offsets, recovery, transactions):
+    for fix in (offsets, rereads, recovery, transactions):
         fix.install()
     _applied = True

@@ -26,6 +26,15 @@ the shutdown commit then moved past it (4 raw articles lost per stopped worker i
 tests/test_workers_scaling.py: parsed by nobody, the next owner started after them). An ``ack`` made
 while a stream's generator is being closed (``GeneratorExit``) or cancelled is now refused, so the
 commit stops in front of those messages and the next owner of the partition processes them.
+
+Fourth, no commit between a rebalance's revocation and the seek that ends the recovery after it. Faust
+forgets every partition's committed offset and acknowledgements when partitions are revoked (all of
+them: aiokafka rebalances eagerly), and its agents go on finishing the messages they hold. Without a
+committed offset to start from, Faust commits the first run of acknowledged offsets wherever it starts,
+past messages it dropped from the agents' queues meanwhile; and a commit made after another worker took
+the partition over is fenced (ProducerFenced, the worker crashed). After the seek every partition
+starts again from its committed offset, so acknowledgements from before it are dropped: everything
+after that offset is read and processed again (the join drops parts of articles it already joined).
 """
 
 import asyncio
@@ -35,6 +44,8 @@ from collections import defaultdict
 
 from faust import events
 from faust.transport import conductor, consumer
+
+from streams.worker.faust_fixes import rereads
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +73,26 @@ def _resume_partitions(self, tps):
 
 
 async def _perform_seek_then_resume(self):
+    if rereads.in_fetch():  # Faust's own seek while the flow is stopped: the rebalance is not over
+        return await _perform_seek(self)
     try:
         await _perform_seek(self)
+        _forget_acks_from_before_the_seek(self)
     finally:
         self.__dict__["_ws_seek_pending"] = False
         _resume(self, self.__dict__.pop("_ws_held", set()))
+
+
+def _forget_acks_from_before_the_seek(self) -> None:
+    """Every offset from the committed one on is read again: acknowledgements and deliveries recorded
+    before the seek no longer describe what the agents will process."""
+    pending = _delivered(self)
+    for tp, committed in self._committed_offset.items():
+        if committed is None:
+            continue
+        self._acked[tp] = [o for o in self._acked[tp] if o < committed]
+        self._acked_index[tp] = {o for o in self._acked_index[tp] if o < committed}
+        pending.pop(tp, None)
 
 
 def _delivered(self) -> dict:
@@ -94,6 +120,8 @@ def _compile_message_handler(self):
 
 
 def _safe_new_offset(self, tp):
+    if self.__dict__.get("_ws_seek_pending"):
+        return None  # between a revocation and the seek after it: see the module docstring
     pending = _delivered(self)[tp]
     acked_index = self._acked_index[tp]
     pending.difference_update(acked_index)
@@ -120,6 +148,7 @@ def _safe_new_offset(self, tp):
 
 
 async def _on_partitions_revoked(self, revoked):
+    self.__dict__["_ws_seek_pending"] = True  # no commit until the next assignment has been sought
     pending = _delivered(self)
     for tp in revoked:
         pending.pop(tp, None)

@@ -96,6 +96,8 @@ class Partitions:
         self._paused_partitions = set()
         self._read_offset = defaultdict(lambda: None)
         self._committed_offset = defaultdict(lambda: None)
+        self._acked = defaultdict(list)
+        self._acked_index = defaultdict(set)
         self.sought = False
 
     def _get_active_partitions(self):
@@ -121,6 +123,55 @@ def test_stream_partitions_resume_only_once_sought():
     assert state._read_offset[RAW0] == 7
     Consumer.resume_partitions(state, {RAW1})  # later resumes are not held back
     assert RAW1 in state._active
+
+
+def test_no_commit_from_a_revocation_until_the_seek_then_only_what_is_processed_again():
+    """Faust forgets the committed offsets on a revocation; an agent finishing a message meanwhile
+    acknowledges 9 and 10, while 7 and 8 were dropped from its queue. Faust alone commits 11."""
+    import asyncio
+
+    state = Partitions()
+    state._gap = defaultdict(IntervalTree)
+    state.__dict__["_ws_seek_pending"] = True  # as the revocation sets it
+    for offset in (9, 10):
+        state._acked[RAW0].append(offset)
+        state._acked_index[RAW0].add(offset)
+    assert offsets_fix._new_offset(state, RAW0) == 11  # Faust's own: 7 and 8 lost
+    for offset in (9, 10):
+        state._acked[RAW0].append(offset)
+        state._acked_index[RAW0].add(offset)
+    assert Consumer._new_offset(state, RAW0) is None
+    asyncio.run(Consumer.perform_seek(state))  # committed 7: everything from 7 on is read again
+    assert not state.__dict__["_ws_seek_pending"]
+    assert state._acked[RAW0] == [] and state._acked_index[RAW0] == set()
+    assert Consumer._new_offset(state, RAW0) is None
+
+
+def test_a_message_read_again_after_the_seek_is_handed_on():
+    """The read offset was moved to 10 by a message fetched before the seek; 7, fetched again after
+    it, would be dropped by Faust's fetch loop as already read."""
+    import asyncio
+
+    from streams.worker.faust_fixes import rereads
+
+    class Fetched:
+        offset = 7
+
+    state = Partitions()
+    state._read_offset[RAW0] = 10
+
+    async def faust_getmany(self, timeout):
+        yield RAW0, Fetched()
+
+    async def fetch():
+        original, rereads._getmany = rereads._getmany, faust_getmany
+        try:
+            return [m async for m in rereads._getmany_rereading(state, 1.0)]
+        finally:
+            rereads._getmany = original
+
+    assert len(asyncio.run(fetch())) == 1
+    assert state._read_offset[RAW0] == 7  # Faust's loop hands on offsets not below its read offset
 
 
 class Message:
