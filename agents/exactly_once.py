@@ -13,6 +13,13 @@ loses them.
 output of a message (and flushes the table changelog buffer) while holding a lock that Faust's commit
 also takes. The step ends with the agent's loop body, and Faust acknowledges the message synchronously
 right after it, before any other task runs, so the next commit sees output and offset together.
+
+A step also runs to its end when the worker stops. On SIGTERM Faust cancels the agents and then makes its
+last commit; an agent cancelled inside a step (the step awaits its sends and the flush of the table
+changelog) left part of a message's output in the transaction without the message's offset: the join's
+"done" marker without the enriched record (the article then lost: the next owner of the partition drops
+its parts as already joined) or the record without the marker (a duplicate). :meth:`CommitGuard.close`,
+called before Faust cancels the agents, waits for the step in progress and lets no other begin.
 """
 
 import asyncio
@@ -26,6 +33,7 @@ class CommitGuard:
         self.app = app
         self._lock: asyncio.Lock | None = None
         self._guarded = None  # the consumer whose commit() takes the lock
+        self._closed = False
 
     @property
     def lock(self) -> asyncio.Lock:
@@ -51,13 +59,25 @@ class CommitGuard:
         """Send a message's output (and modify tables) inside this block, as the last thing the loop
         body does for that message; do no slow work (NLP) inside it."""
         self._guard_commits()
-        async with self.lock:
+        await self.lock.acquire()
+        if self._closed:  # the worker is stopping: nothing of this message was sent, nor will be
+            self.lock.release()
+            await asyncio.Event().wait()  # until Faust cancels the agent
+        try:
             yield
             # Table changelog records into this transaction. Faust's flush() gives up after 0.1 s
             # without a message sent, leaving records that a commit could then overtake.
             buffer = self.app.producer.buffer
             while buffer.size:
                 await buffer.flush()
+        finally:
+            self.lock.release()
+
+    async def close(self) -> None:
+        """Wait for the step in progress to end and let no other begin (the worker is stopping)."""
+        self._closed = True
+        async with self.lock:
+            pass
 
 
 DONE = "done"

@@ -150,6 +150,12 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
     """Declare the pipeline's agents on ``app`` over ``topics`` (streams/worker/topics.py) and ``tables``."""
     #: Each message's output is sent in one step that Faust's commits wait for (agents/exactly_once.py).
     guard = CommitGuard(app)
+
+    @app.on_before_shutdown.connect
+    async def finish_the_step_in_progress(sender, **kwargs) -> None:
+        """Before Faust cancels the agents for its last commit (agents/exactly_once.py)."""
+        await guard.close()
+
     #: Instances already joined: parts Faust delivers again after a crash are dropped.
     finished = Finished(tables.parts)
     docs = Docs()
