@@ -85,14 +85,18 @@ async def _perform_seek_then_resume(self):
 
 def _forget_acks_from_before_the_seek(self) -> None:
     """Every offset from the committed one on is read again: acknowledgements and deliveries recorded
-    before the seek no longer describe what the agents will process."""
+    before the seek no longer describe what the agents will process. In place, under Faust's own keys:
+    its commit hands them to aiokafka, which takes only aiokafka's TopicPartition (the seek's are
+    Faust's TP, equal but not accepted)."""
+    committed = self._committed_offset
     pending = _delivered(self)
-    for tp, committed in self._committed_offset.items():
-        if committed is None:
-            continue
-        self._acked[tp] = [o for o in self._acked[tp] if o < committed]
-        self._acked_index[tp] = {o for o in self._acked_index[tp] if o < committed}
-        pending.pop(tp, None)
+    for tp, acked in self._acked.items():
+        if (offset := committed.get(tp)) is not None:
+            acked[:] = [o for o in acked if o < offset]
+            index = self._acked_index[tp]
+            index.difference_update([o for o in index if o >= offset])
+    for tp in [tp for tp in pending if committed.get(tp) is not None]:
+        del pending[tp]  # delivered again after the seek, and recorded again then
 
 
 def _delivered(self) -> dict:

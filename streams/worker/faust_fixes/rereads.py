@@ -38,7 +38,8 @@ async def _getmany_rereading(self, timeout: float):
     try:
         async for tp, message in _getmany(self, timeout):
             read = self._read_offset[tp]
-            if read is not None and message.offset < read:
+            # Changelogs are recovery's (it seeks them to where a table needs them), not the agents'.
+            if read is not None and message.offset < read and not self._is_changelog_tp(tp):
                 log.info("re-reading %s[%s]@%s: the read offset %s was moved past it after the seek",
                          tp.topic, tp.partition, message.offset, read)
                 self._read_offset[tp] = message.offset  # Faust's fetch loop hands on what is not below it
