@@ -4,7 +4,8 @@ Each module replaces private Faust methods, so each is written for one Faust ver
 any other version rather than patching code it has not been checked against (README, "Exactly-once").
 
 * offsets: never process a message before its partition is sought, never commit past one not processed,
-  no commit while a rebalance has left the committed offsets unknown;
+  no commit while a rebalance has left the committed offsets unknown, a partition never committed on
+  read again from its start;
 * rereads: a message fetched again after a seek is not dropped as "already read";
 * recovery: table recovery asks the broker for the changelogs' real end offsets;
 * stores: a table partition that leaves the worker leaves its memory store, keys it wrote included;

@@ -99,6 +99,17 @@ class Partitions:
         self._acked = defaultdict(list)
         self._acked_index = defaultdict(set)
         self.sought = False
+        self.assigned = {RAW0, RAW1, PARTS0}
+        self.sought_to = {}
+
+    def assignment(self):
+        return set(self.assigned)
+
+    async def earliest_offsets(self, *tps):
+        return {tp: 0 for tp in tps}
+
+    async def seek_wait(self, offsets):
+        self.sought_to.update(offsets)
 
     def _get_active_partitions(self):
         return self._active
@@ -108,7 +119,7 @@ class Partitions:
 
     async def seek_to_committed(self):
         self.sought = True
-        return {RAW0: 7}
+        return {RAW0: 7, RAW1: 2}
 
 
 def test_stream_partitions_resume_only_once_sought():
@@ -250,3 +261,28 @@ def test_a_stream_closed_in_the_middle_of_a_batch_does_not_acknowledge_it():
     acked.clear()
     asyncio.run(all_done())
     assert acked == [1, 2, 3, 4]
+
+
+def test_a_partition_with_nothing_committed_is_read_again_from_its_first_offset():
+    """aiokafka's seek_to_committed seeks only partitions committed above 0: raw 1 (nothing committed,
+    as on every partition of a fresh deployment) kept its fetch position, so 0 and 1, fetched and
+    dropped by Faust during the rebalance, were never read again, and Faust committed 4 over them."""
+    import asyncio
+
+    from aiokafka import TopicPartition
+
+    raw1 = TopicPartition("raw", 1)
+    state = Partitions()
+    state._gap = defaultdict(IntervalTree)
+    state.__dict__["_ws_seek_pending"] = True
+    for offset in (2, 3):  # processed before the seek
+        state._acked[raw1].append(offset)
+        state._acked_index[raw1].add(offset)
+
+    async def seek_to_committed():
+        return {RAW0: 7, RAW1: None}
+
+    state.seek_to_committed = seek_to_committed
+    asyncio.run(Consumer.perform_seek(state))
+    assert state.sought_to == {RAW1: 0}  # the changelog is recovery's; raw 0 was sought to 7 already
+    assert state._acked[raw1] == [] and Consumer._new_offset(state, raw1) is None
