@@ -43,11 +43,6 @@ def logs(pipe: Pipeline) -> str:
     return "\n".join(f"--- {w.log_path}\n{w.log_tail(25)}" for w in pipe.workers)
 
 
-# Known failure, still run: it passed its last run with the fixes of issue 16 (see the README, "Scaling
-# out"), but two earlier runs failed: 1 article lost (all its join parts on partial, no enriched
-# record), and a worker crashed with ProducerFenced after the SIGTERMed worker's partitions moved.
-@pytest.mark.xfail(strict=False, reason="intermittent: 1 article lost or ProducerFenced after a SIGTERMed "
-                   "worker's partitions move under load (issue 16, open)")
 def test_three_workers_one_joins_and_one_is_stopped_mid_replay(pipeline):
     first, second = start(pipeline, 0), start(pipeline, 1)
     wait_ready([first, second])
@@ -66,9 +61,6 @@ def test_three_workers_one_joins_and_one_is_stopped_mid_replay(pipeline):
     assert [w.alive() for w in pipeline.workers] == [False, True, True]
 
 
-@pytest.mark.xfail(strict=False, reason="intermittent: articles lost when a worker is SIGKILLed during "
-                   "another's join under load; the survivor logged IllegalOperation 'Can't send messages "
-                   "while not in transaction' (issue 16, open)")
 def test_worker_sigkilled_while_another_joins(pipeline):
     first, second = start(pipeline, 0), start(pipeline, 1)
     wait_ready([first, second])
