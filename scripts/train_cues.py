@@ -5,8 +5,11 @@
 
 For every verb outside direct quotes in PolNeAR train (../shared/data/polnear, the train compartment,
 extracted to a temporary folder; never copied into the repo), each content frame that
-agents.stages.quotes.frames() offers is counted, and counted as a hit when its content matches a gold
-attribution content (the scorer's rule: >= 30% overlap both ways). agents/stages/models/cues.json keeps
+agents.stages.quotes.frames() offers (for verbs and, since issue 11, nouns: "the claim that ...") is
+counted, and counted as a hit when its content matches a gold attribution content (the scorer's rule:
+>= 30% overlap both ways) and the verb or noun lies in that attribution's gold cue (without the cue
+condition, with --content-only, verbs inside a content were positives too, and the classifier could
+not tell a cue from a verb inside what was said; README, issue 11). agents/stages/models/cues.json keeps
 {"lemma frame": [hits, total]} for pairs seen at least twice with a hit; agents/stages/quotes.py uses a pair
 when its hit rate is at least CUE_MIN_RATE. The same candidates, with agents.stages.quotes.candidate_features
 (verb, frame, subject kind, tense, content size, ...), train a binary logistic regression (AdaGrad,
@@ -56,7 +59,8 @@ def load_articles(root: Path) -> list[dict]:
         pairs = [(spans[e["Content"]], spans.get(e.get("Source", ""), [])) for e in events
                  if e.get("Content") in spans]
         out.append({"id": "polnear-" + t.stem, "text": t.read_text(encoding="utf-8"),
-                    "gold": [content for content, _ in pairs], "attributions": pairs})
+                    "gold": [content for content, _ in pairs], "attributions": pairs,
+                    "cues": [spans.get(e.get("Cue", ""), []) for e in events if e.get("Content") in spans]})
     return out
 
 
@@ -77,12 +81,16 @@ def main(argv=None) -> int:
     ap.add_argument("--cache", default=None, help="DocBin of the parsed train articles (made if missing)")
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--l2", type=float, default=1e-5)
+    ap.add_argument("--content-only", action="store_true",
+                    help="positive when the content matches a gold content, whatever its cue (the labelling "
+                         "before issue 11; default: the cue word must also lie in that gold cue)")
     args = ap.parse_args(argv)
 
     from spacy.tokens import DocBin
 
     from agents.stages.nlp import load_nlp
     from agents.stages.quotes import candidate_features, frames, quoted_ranges, trim
+    from agents.stages.quotes.frames import CUE_POS
 
     with tempfile.TemporaryDirectory() as tmp:
         with tarfile.open(DATA) as tar:
@@ -108,15 +116,17 @@ def main(argv=None) -> int:
             return any(a <= tok.idx < b for a, b in quoted)
 
         for tok in doc:
-            if tok.pos_ not in ("VERB", "AUX") or inside(tok):
+            if tok.pos_ not in CUE_POS or inside(tok):
                 continue
             for frame, span in frames(tok):
                 span = trim(span)
                 if sum(t.is_alpha and not inside(t) for t in span) <= 1:
                     continue
-                key = f"{tok.lemma_.lower()} {frame}"
+                key = f"{'N:' if tok.pos_ == 'NOUN' else ''}{tok.lemma_.lower()} {frame}"
                 total[key] += 1
-                hit = any(matches(g, span.start_char, span.end_char) for g in art["gold"])
+                hit = any(matches(g, span.start_char, span.end_char)
+                          and (args.content_only or any(a <= tok.idx < b for a, b in cue))
+                          for g, cue in zip(art["gold"], art["cues"], strict=True))
                 hits[key] += hit
                 data.append((candidate_features(tok, frame, span), int(hit)))
         if n % 100 == 0:

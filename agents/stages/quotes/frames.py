@@ -11,14 +11,23 @@ from pathlib import Path
 from spacy.tokens import Doc, Span, Token
 
 from agents.stages.nlp import doc_text, span_dict
-from agents.stages.quotes.speakers import INDIRECT_CUES, Resolver, attribution, is_cue, subject
+from agents.stages.quotes.speakers import (
+    INDIRECT_CUES,
+    Resolver,
+    attribution,
+    is_cue,
+    noun_frames,
+    noun_speaker,
+    subject,
+)
 
 CUES_PATH = Path(__file__).resolve().parents[1] / "models" / "cues.json"
 CUE_MIN_RATE = 0.5  # a (verb, frame) pair is a cue when at least this share of its PolNeAR uses was one
 CUE_MIN_COUNT = 2
 CLF_PATH = Path(__file__).resolve().parents[1] / "models" / "attribution.json"
-CLF_MIN_P = 0.5
+CLF_MIN_P = 0.4
 MIN_CONTENT_WORDS = 2
+CUE_POS = ("VERB", "AUX", "NOUN")  # parts of speech whose frames are candidate attributions
 
 
 def frames(tok: Token) -> list[tuple[str, Span]]:
@@ -29,6 +38,37 @@ def frames(tok: Token) -> list[tuple[str, Span]]:
     (lemma, frame) pairs really are attributions, and how often, is learned from PolNeAR train
     (scripts/train_cues.py -> agents/stages/models/cues.json).
     """
+    base = noun_frames(tok) if tok.pos_ == "NOUN" else _verb_frames(tok)
+    out = []
+    for frame, span in base:
+        out.append((frame, span))
+        short = cut_modifiers(span)
+        if short is not None:
+            out.append((f"{frame}~cut", short))
+    return out
+
+
+CUT_DEPS = ("prep", "advcl", "relcl", "acl", "npadvmod")
+
+
+def cut_modifiers(span: Span) -> Span | None:
+    """The span without the modifiers trailing its head ('the analogy | during a campaign speech ...'),
+    when there are any and at least two words remain; the "~cut" variant of a frame (which of the two a
+    verb's content is, the attribution classifier learns)."""
+    root = span.root
+    doc = span.doc
+    for d in root.rights:
+        if d.dep_ in CUT_DEPS and span.start <= d.left_edge.i < span.end:
+            end = d.left_edge.i
+            while end > span.start and (doc[end - 1].is_punct or doc[end - 1].is_space):
+                end -= 1
+            if sum(t.is_alpha for t in doc[span.start : end]) >= 2:
+                return doc[span.start : end]
+            return None
+    return None
+
+
+def _verb_frames(tok: Token) -> list[tuple[str, Span]]:
     doc = tok.doc
     out = []
     kids = list(tok.children)
@@ -78,8 +118,9 @@ def _classifier() -> dict | None:
 
 def candidate_features(tok: Token, frame: str, content: Span) -> list[str]:
     """Features of 'verb tok introduces content through frame' for the attribution classifier."""
-    lemma = tok.lemma_.lower()
-    subj = subject(tok)
+    noun = tok.pos_ == "NOUN"
+    lemma = ("N:" if noun else "") + tok.lemma_.lower()
+    subj = noun_speaker(tok) if noun else subject(tok)
     if subj is None:
         kind = "none"
     elif subj.lower_ in ("he", "she", "they", "i", "we", "you", "it", "who", "that", "which"):
@@ -112,7 +153,7 @@ def _frame_choice(tok: Token) -> tuple[float, str, Span] | None:
     (>= CUE_MIN_RATE)."""
     clf = _classifier()
     table = cue_table()
-    lemma = tok.lemma_.lower()
+    lemma = ("N:" if tok.pos_ == "NOUN" else "") + tok.lemma_.lower()
     best = None
     for frame, span in frames(tok):
         if clf is not None:
@@ -152,7 +193,7 @@ def indirect_quotes(
                     left if n_left >= 4 else right
                 )
                 bounds, how, score = (a, b), "aside", None
-            elif tok.pos_ in ("VERB", "AUX") and (choice := _frame_choice(tok)) is not None:
+            elif tok.pos_ in CUE_POS and (choice := _frame_choice(tok)) is not None:
                 score, how, content = choice[0], "frame", choice[2]
                 bounds = (seg.start, content.start) if tok.i < content.start else (content.end, seg.end)
             else:

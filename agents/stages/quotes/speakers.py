@@ -36,6 +36,41 @@ def subject(verb: Token) -> Token | None:
     return None
 
 
+NOUN_PREPS = frozenset("of on about for against to over".split())
+
+
+def noun_speaker(noun: Token) -> Token | None:
+    """Who holds a noun cue: "his claim", "Obama's announcement", "the White House statement", "a
+    statement by the agency", or the subject of the verb it is the object of ("X made the claim that")."""
+    for c in noun.children:
+        named = c.dep_ == "compound" and c.pos_ == "PROPN" and c.ent_type_ in ("PERSON", "ORG")
+        if c.dep_ == "poss" or named:
+            return c
+    for c in noun.children:
+        if c.dep_ in ("prep", "agent") and c.lower_ in ("by", "from") and c.i > noun.i:
+            pobj = next((g for g in c.children if g.dep_ == "pobj"), None)
+            if pobj is not None:
+                return pobj
+    if noun.dep_ in ("dobj", "attr") and noun.head.pos_ in ("VERB", "AUX"):
+        return subject(noun.head)
+    return None
+
+
+def noun_frames(noun: Token) -> list[tuple[str, Span]]:
+    """(frame, content) pairs a noun offers: "the claim that ..." / "the promise to ..." (a clause) and
+    "the announcement of ..." (a preposition among NOUN_PREPS)."""
+    doc = noun.doc
+    out = []
+    for c in noun.rights:
+        if c.dep_ in ("acl", "ccomp") and any(g.dep_ in ("mark", "aux") for g in c.children):
+            out.append((c.dep_, doc[c.left_edge.i : c.right_edge.i + 1]))
+        elif c.dep_ == "prep" and c.lower_ in NOUN_PREPS:
+            pobj = next((g for g in c.children if g.dep_ in ("pobj", "pcomp")), None)
+            if pobj is not None:
+                out.append((f"prep:{c.lower_}", doc[pobj.left_edge.i : pobj.right_edge.i + 1]))
+    return out
+
+
 def _cue_speaker(tok: Token) -> tuple[Span, Token | None]:
     """(cue span, speaker head token) for a cue token: a speech verb or the "according" of "according to"."""
     doc = tok.doc
@@ -43,6 +78,8 @@ def _cue_speaker(tok: Token) -> tuple[Span, Token | None]:
         to = next((c for c in tok.children if c.lower_ == "to"), None)
         pobj = next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
         return doc[tok.i : tok.i + 2], pobj
+    if tok.pos_ == "NOUN":
+        return doc[tok.i : tok.i + 1], noun_speaker(tok)
     end = tok.i + 1
     if end < len(doc) and doc[end].dep_ == "prt" and doc[end].head is tok:  # "pointed out"
         end += 1
