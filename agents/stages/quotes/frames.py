@@ -1,5 +1,7 @@
-"""Indirect quotes: the content frames of a verb ("X said (that) ...", "X called for ...") and which of
-them are attributions, by a logistic regression trained on PolNeAR train (scripts/train_cues.py)."""
+"""Indirect quotes: the content frames of a verb ("X said (that) ...", "X called for ...") or a noun ("the
+claim that ...", "his announcement of ..."), each also without the modifiers trailing its head (the
+"~cut" variant), and which of them are attributions, by a logistic regression trained on PolNeAR train
+(scripts/train_cues.py), whose positives are frames whose cue word is the gold attribution's cue."""
 
 from __future__ import annotations
 
@@ -31,7 +33,8 @@ CUE_POS = ("VERB", "AUX", "NOUN")  # parts of speech whose frames are candidate 
 
 
 def frames(tok: Token) -> list[tuple[str, Span]]:
-    """(frame, content span) pairs a verb offers as an attribution's content.
+    """(frame, content span) pairs a verb (or, through speakers.noun_frames, a noun) offers as an
+    attribution's content, each followed by its "<frame>~cut" variant where cut_modifiers() gives one.
 
     "ccomp" ("X said (that) ..."), "xcomp" ("X wants to ..."), "dobj" ("X called the plan a disaster",
     with its object predicate), and "prep:<p>" ("X called for ...", "X talked about ..."). Which
