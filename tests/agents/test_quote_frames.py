@@ -85,3 +85,25 @@ def test_new_paragraph_with_its_own_attribution_stays_apart(nlp):
             "“We are not,” said Tom Berg, the fire chief.")
     quotes = [q for q in extract_quotes(nlp(text)) if q["type"] == "direct"]
     assert [q["speaker"]["entity"] for q in quotes] == ["Ann Lee", "Tom Berg"]
+
+
+@pytest.mark.parametrize(
+    "text, cue, quote",
+    [
+        ("Governor Ruth Ames sent a letter to parents on Friday, saying, “The schools will open on Monday.”",
+         "saying", "“The schools will open on Monday.”"),
+        ("Senator Tom Hale praised the bill, telling reporters, “This is a good day for farmers.”",
+         "telling", "“This is a good day for farmers.”"),
+    ],
+)
+def test_quotation_with_its_own_cue_is_not_swallowed_by_an_outer_frame(nlp, text, cue, quote):
+    quotes = extract_quotes(nlp(text), min_confidence=0.0)
+    direct = [q for q in quotes if q["type"] == "direct"]
+    assert [(q["content"]["text"], q["cue"]["text"]) for q in direct] == [(quote, cue)]
+    assert not [q for q in quotes if q["type"] == "mixed"]
+
+
+def test_quotation_as_the_object_predicate_stays_mixed(nlp):
+    # no second cue before the quotation: 'called the bill “...”' is one mixed record
+    (q,) = extract_quotes(nlp("Senator Tom Hale called the bill “a good day for farmers.”"))
+    assert q["type"] == "mixed" and q["cue"]["text"] == "called"

@@ -219,6 +219,8 @@ def indirect_quotes(
                 if a < s < b:
                     s = a
             held = [r for r in direct if s <= r["_q"]["open"] and r["_q"]["close"] <= e + 1]
+            if held and inner_cue_before(doc, tok, s, held[0]["_q"]["open"]):
+                continue  # '..., saying, “...”': the quotation has its own cue inside this content
             for r in held:
                 direct.remove(r)
             out.append(
@@ -234,6 +236,13 @@ def indirect_quotes(
                 }
             )
     return out
+
+
+def inner_cue_before(doc: Doc, cue: Token, start: int, quote_open: int, reach: int = 3) -> bool:
+    """Whether a speech verb other than ``cue`` stands in [start, quote_open), at most ``reach`` words
+    before the quotation ('telling them, “...”', 'saying he “...”')."""
+    words = [t for t in doc if start <= t.idx < quote_open and not t.is_punct and not t.is_space]
+    return any(t.i != cue.i and is_cue(t) and t.lower_ != "according" for t in words[-reach:])
 
 
 def _clip_line(span: Span, tok: Token) -> Span:
