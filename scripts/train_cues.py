@@ -90,7 +90,7 @@ def main(argv=None) -> int:
 
     from agents.stages.nlp import load_nlp
     from agents.stages.quotes import candidate_features, frames, quoted_ranges, trim
-    from agents.stages.quotes.frames import CUE_POS
+    from agents.stages.quotes.frames import CUE_POS, cue_lemma
 
     with tempfile.TemporaryDirectory() as tmp:
         with tarfile.open(DATA) as tar:
@@ -122,7 +122,7 @@ def main(argv=None) -> int:
                 span = trim(span)
                 if sum(t.is_alpha and not inside(t) for t in span) <= 1:
                     continue
-                key = f"{'N:' if tok.pos_ == 'NOUN' else ''}{tok.lemma_.lower()} {frame}"
+                key = f"{cue_lemma(tok)} {frame}"
                 total[key] += 1
                 hit = any(matches(g, span.start_char, span.end_char)
                           and (args.content_only or any(a <= tok.idx < b for a, b in cue))

@@ -119,10 +119,16 @@ def _classifier() -> dict | None:
     return json.loads(CLF_PATH.read_text(encoding="utf-8"))
 
 
+def cue_lemma(tok: Token) -> str:
+    """A cue's key in cues.json and the classifier's features: its lemma, nouns prefixed "N:" (the noun
+    "claim" is not the verb "claim"); scripts/train_cues.py writes the keys this reads."""
+    return ("N:" if tok.pos_ == "NOUN" else "") + tok.lemma_.lower()
+
+
 def candidate_features(tok: Token, frame: str, content: Span) -> list[str]:
     """Features of 'verb tok introduces content through frame' for the attribution classifier."""
     noun = tok.pos_ == "NOUN"
-    lemma = ("N:" if noun else "") + tok.lemma_.lower()
+    lemma = cue_lemma(tok)
     subj = noun_speaker(tok) if noun else subject(tok)
     if subj is None:
         kind = "none"
@@ -156,7 +162,7 @@ def _frame_choice(tok: Token) -> tuple[float, str, Span] | None:
     (>= CUE_MIN_RATE)."""
     clf = _classifier()
     table = cue_table()
-    lemma = ("N:" if tok.pos_ == "NOUN" else "") + tok.lemma_.lower()
+    lemma = cue_lemma(tok)
     best = None
     for frame, span in frames(tok):
         if clf is not None:
