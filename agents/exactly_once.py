@@ -66,8 +66,10 @@ class CommitGuard:
         try:
             yield
             # Table changelog records into this transaction. Faust's flush() gives up after 0.1 s
-            # without a message sent, leaving records that a commit could then overtake.
+            # without a message sent, leaving records that a commit could then overtake; and it does
+            # not wait for the record its task is sending (streams/worker/faust_fixes/buffer.py).
             buffer = self.app.producer.buffer
+            await buffer.flush()
             while buffer.size:
                 await buffer.flush()
         finally:

@@ -7,6 +7,7 @@ any other version rather than patching code it has not been checked against (REA
   no commit while a rebalance has left the committed offsets unknown, a partition never committed on
   read again from its start;
 * rereads: a message fetched again after a seek is not dropped as "already read";
+* buffer: a flush of the producer buffer waits for the table writes it is still sending;
 * recovery: table recovery asks the broker for the changelogs' real end offsets;
 * stores: a table partition that leaves the worker leaves its memory store, keys it wrote included;
 * transactions: a worker's transactional producers are those of the partitions it actively processes.
@@ -33,8 +34,8 @@ def apply() -> None:
         raise FaustVersionError(f"faust-streaming {faust.__version__} is installed, but streams/worker/"
                                 f"faust_fixes/ patches {FAUST_VERSION}: install faust-streaming=="
                                 f"{FAUST_VERSION}")
-    from streams.worker.faust_fixes import offsets, recovery, rereads, stores, transactions
+    from streams.worker.faust_fixes import buffer, offsets, recovery, rereads, stores, transactions
 
-    for fix in (offsets, rereads, recovery, stores, transactions):
+    for fix in (offsets, rereads, buffer, recovery, stores, transactions):
         fix.install()
     _applied = True

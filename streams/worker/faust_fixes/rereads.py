@@ -45,7 +45,10 @@ async def _getmany_rereading(self, timeout: float):
                 self._read_offset[tp] = message.offset  # Faust's fetch loop hands on what is not below it
             yield tp, message
     finally:
-        _fetching.reset(token)
+        try:
+            _fetching.reset(token)
+        except ValueError:  # closed by another task (the worker stopping): that task's flag is not ours
+            pass
 
 
 def install() -> None:

@@ -10,8 +10,11 @@ def fake_app():
     async def commit(*args, **kwargs):
         return True
 
+    async def flush():
+        pass
+
     return SimpleNamespace(consumer=SimpleNamespace(commit=commit),
-                           producer=SimpleNamespace(buffer=SimpleNamespace(size=0)))
+                           producer=SimpleNamespace(buffer=SimpleNamespace(size=0, flush=flush)))
 
 
 def test_close_waits_for_the_step_in_progress_and_no_step_begins_after_it():

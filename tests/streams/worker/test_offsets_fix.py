@@ -203,6 +203,36 @@ def test_a_message_read_again_after_the_seek_is_handed_on():
     assert state._read_offset[PARTS0] == 10
 
 
+def test_the_fetch_loop_closed_by_another_task_does_not_raise():
+    """On SIGTERM the fetcher's generator is closed from another task (another context): resetting the
+    fetch flag there raised ValueError ("Token … was created in a different Context")."""
+    import asyncio
+
+    from streams.worker.faust_fixes import rereads
+
+    class Fetched:
+        offset = 11
+
+    state = Partitions()
+
+    async def faust_getmany(self, timeout):
+        while True:
+            yield RAW0, Fetched()
+
+    async def scenario():
+        original, rereads._getmany = rereads._getmany, faust_getmany
+        try:
+            fetching = rereads._getmany_rereading(state, 1.0)
+            first = await asyncio.ensure_future(fetching.__anext__())  # in the fetcher's task
+            assert first[0] == RAW0
+            await asyncio.ensure_future(fetching.aclose())  # the worker stopping, from another task
+        finally:
+            rereads._getmany = original
+
+    asyncio.run(scenario())
+    assert not rereads.in_fetch()
+
+
 class Message:
     topic, partition = "raw", 0
 
