@@ -38,12 +38,11 @@ def worker(broker, loglevel):
     """Run the Faust worker with every agent (same as `faust -A agents.pipeline worker`)."""
     os.environ["WIRESTREAM_BROKER"] = resolve(broker)
     logging.getLogger("aiokafka").setLevel(logging.NOTSET)  # a worker's log wants them
-    from faust import Worker
-
     from agents.stages.nlp import load_nlp
 
     load_nlp()  # load the model before joining the group, not on the first message
     from streams.worker.app import worker_app
+    from streams.worker.runner import Worker
 
     Worker(worker_app().app, loglevel=loglevel).execute_from_commandline()
 

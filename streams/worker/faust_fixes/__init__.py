@@ -10,7 +10,8 @@ any other version rather than patching code it has not been checked against (REA
 * buffer: a flush of the producer buffer waits for the table writes it is still sending;
 * recovery: table recovery asks the broker for the changelogs' real end offsets;
 * stores: a table partition that leaves the worker leaves its memory store, keys it wrote included;
-* transactions: a worker's transactional producers are those of the partitions it actively processes.
+* transactions: a worker's transactional producers are those of the partitions it actively processes;
+* commit_times: Faust's livelock detector sees the offsets committed in transactions.
 """
 
 from __future__ import annotations
@@ -34,8 +35,16 @@ def apply() -> None:
         raise FaustVersionError(f"faust-streaming {faust.__version__} is installed, but streams/worker/"
                                 f"faust_fixes/ patches {FAUST_VERSION}: install faust-streaming=="
                                 f"{FAUST_VERSION}")
-    from streams.worker.faust_fixes import buffer, offsets, recovery, rereads, stores, transactions
+    from streams.worker.faust_fixes import (
+        buffer,
+        commit_times,
+        offsets,
+        recovery,
+        rereads,
+        stores,
+        transactions,
+    )
 
-    for fix in (offsets, rereads, buffer, recovery, stores, transactions):
+    for fix in (offsets, rereads, buffer, recovery, stores, transactions, commit_times):
         fix.install()
     _applied = True

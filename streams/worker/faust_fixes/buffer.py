@@ -3,13 +3,12 @@
 Faust's ProducerBuffer (faust-streaming 0.15.3) holds the changelog records of table writes. Its background
 task takes a record off the queue and then awaits the producer's send of it; during that await the
 buffer's ``size`` is 0 and ``flush()`` returns at once. The commit guard (agents/exactly_once.py) flushes
-the buffer before it lets a commit run, so a commit could overtake a table write still in that await: the
-message's offset committed, its changelog record in no committed transaction. Found in the broker's log
-files of a failed run of tests/system/test_workers_scaling.py (SIGTERM under load): the join's part at
-partial[2]@18 was acknowledged and committed by the stopping worker's last commit, 10 ms after the one
-before it, with no changelog record for it anywhere (not even aborted); the buffer's task was stopped
-with the record in its send. The next owner of the partition had two of the article's three parts and
-the article never came out. Now the buffer counts the sends in progress and ``flush()`` waits for them.
+the buffer before it lets a commit run, so a commit could overtake a table write still in that await:
+the message's offset committed, its changelog record in the next transaction (lost if the worker died
+before that one committed), or in none if the worker was stopping and the buffer's task was cancelled.
+Found while reading the code for the join-and-SIGTERM loss (offsets.py, the third fix, was that loss);
+not seen failing, but tests/streams/worker/test_buffer_fix.py shows the flush returning before the
+send. Now the buffer counts the sends in progress and ``flush()`` waits for them.
 """
 
 import asyncio

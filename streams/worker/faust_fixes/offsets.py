@@ -25,7 +25,16 @@ middle of a batch, the generator is closed, and the ``finally`` acknowledged wha
 the shutdown commit then moved past it (4 raw articles lost per stopped worker in
 tests/test_workers_scaling.py: parsed by nobody, the next owner started after them). An ``ack`` made
 while a stream's generator is being closed (``GeneratorExit``) or cancelled is now refused, so the
-commit stops in front of those messages and the next owner of the partition processes them.
+commit stops in front of those messages and the next owner of the partition processes them. That
+refusal lives in ``Event.ack``, which Faust's compiled stream iterator (``faust._cython.streams``,
+used whenever its extension is installed, as it is from the wheel) never calls: it acknowledges inline.
+So the batches of ``take_events`` (the validate agent) were protected, but an event of ``Stream.events()``
+(the stage agents, the join) that was in flight when the worker stopped was still acknowledged: the
+join's step waiting behind the closed commit guard (agents/exactly_once.py) was cancelled and its part
+committed as done. Read back from the broker's logs of two failed runs of the join-and-SIGTERM test: a
+part on ``articles.partial``, the group's offset committed past it by the stopping worker, the part in no
+changelog record; the next owner waited for it for ever. The streams now use Faust's pure-Python
+iterator, which acknowledges through ``Event.ack`` (a few microseconds more per event).
 
 Fourth, no commit between a rebalance's revocation and the seek that ends the recovery after it. Faust
 forgets every partition's committed offset and acknowledgements when partitions are revoked (all of
@@ -47,6 +56,7 @@ from collections import defaultdict
 
 from aiokafka.errors import IllegalStateError
 from faust import events
+from faust import streams as faust_streams
 from faust.transport import conductor, consumer
 
 from streams.worker.faust_fixes import rereads
@@ -204,6 +214,7 @@ def _ack_unless_abandoned(self) -> bool:
 
 def install() -> None:
     events.Event.ack = _ack_unless_abandoned
+    faust_streams._CStreamIterator = None  # its inline ack would bypass the line above
     conductor.Conductor._compile_message_handler = _compile_message_handler
     consumer.Consumer._new_offset = _safe_new_offset
     consumer.Consumer.on_partitions_revoked = _on_partitions_revoked

@@ -316,3 +316,46 @@ def test_a_partition_with_nothing_committed_is_read_again_from_its_first_offset(
     asyncio.run(Consumer.perform_seek(state))
     assert state.sought_to == {RAW1: 0}  # the changelog is recovery's; raw 0 was sought to 7 already
     assert state._acked[raw1] == [] and Consumer._new_offset(state, raw1) is None
+
+
+def test_an_event_in_flight_when_its_agent_stops_is_not_acknowledged():
+    """``Stream.events()``, as the stage agents and the join iterate: the event the agent was still busy
+    with when it was cancelled (a worker stopped with SIGTERM) is not acknowledged, whichever of Faust's
+    stream iterators runs (its compiled one acknowledged inline, past the refusal)."""
+    import asyncio
+    import gc
+
+    import faust
+    from faust.events import Event
+    from faust.types import Message as FaustMessage
+
+    faust_fixes.apply()
+
+    async def scenario():
+        app = faust.App("acks-test", broker="kafka://127.0.0.1:1")  # never connects
+        app.flow_control.resume()
+        messages = [FaustMessage("parts", 0, offset, 0.0, 0, {}, b"k", b"v", None,
+                                 generation_id=app.consumer_generation_id) for offset in (5, 6)]
+
+        async def source():
+            for message in messages:
+                yield Event(app, b"k", b"v", {}, message)
+            await asyncio.Event().wait()
+
+        busy = asyncio.Event()
+
+        async def agent():
+            async for event in app.stream(source()).events():
+                if event.message.offset == 6:
+                    busy.set()
+                    await asyncio.Event().wait()  # e.g. a step waiting behind the closed commit guard
+
+        task = asyncio.ensure_future(agent())
+        await busy.wait()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        gc.collect()  # the stream's generators are closed by the loop's finalizer, as in a worker
+        await asyncio.sleep(0.1)
+        return [message.acked for message in messages]
+
+    assert asyncio.run(scenario()) == [True, False]
