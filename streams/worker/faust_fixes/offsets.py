@@ -34,7 +34,8 @@ join's step waiting behind the closed commit guard (agents/exactly_once.py) was 
 committed as done. Read back from the broker's logs of two failed runs of the join-and-SIGTERM test: a
 part on ``articles.partial``, the group's offset committed past it by the stopping worker, the part in no
 changelog record; the next owner waited for it for ever. The streams now use Faust's pure-Python
-iterator, which acknowledges through ``Event.ack`` (a few microseconds more per event).
+iterator, which acknowledges through ``Event.ack``; it costs no more (bench/stream_iterator.py: 6.4–6.5
+against 7.0–8.2 µs of CPU per event).
 
 Fourth, no commit between a rebalance's revocation and the seek that ends the recovery after it. Faust
 forgets every partition's committed offset and acknowledgements when partitions are revoked (all of
