@@ -168,3 +168,44 @@ def test_a_title_is_not_an_org(seed, parse):
     other = parse("The Pentagon said Lloyd Austin would fly.")
     ents = {e["name"]: e["label"] for e in extract_entities(other)}
     assert ents.get("Pentagon") == "ORG"  # an ORG on its own stays one
+
+
+def _seed_quote_cues(doc):
+    return {q["cue"]["text"]: q for q in extract_quotes(doc, min_confidence=0.0) if q["cue"]}
+
+
+def test_seed_aspectual_and_naming_verbs_are_not_cues(seed):
+    """'Russia has continued to mass soldiers ...' reports no speech, nor does '... have called their
+    Ukrainian counterparts' (phone calls): neither is a quote, at any confidence."""
+    _, doc = seed
+    cues = _seed_quote_cues(doc)
+    assert "continued" not in cues and "called" not in cues
+    contents = [q["content"]["text"] for q in extract_quotes(doc, min_confidence=0.0)]
+    assert not any("to mass soldiers" in c or c == "their Ukrainian counterparts" for c in contents)
+
+
+def test_seed_title_before_the_name_is_the_person(seed):
+    """'Chairman of the Joint Chiefs of Staff Mark Milley and national security adviser Jake Sullivan have
+    called ...': whatever the verb, its speaker is Mark Milley (with Jake Sullivan), not 'Chairman'."""
+    from agents.stages.nlp import segments
+    from agents.stages.quotes.marks import quoted_ranges
+    from agents.stages.quotes.speakers import Resolver, attribution
+
+    body, doc = seed
+    called = next(t for t in doc if t.text == "called")
+    seg = next(s for s in segments(doc) if s.start <= called.i < s.end)
+    _, speaker = attribution(called, Resolver(doc, quoted_ranges(doc)), seg.start, called.i)
+    assert speaker["entity"] == "Mark Milley"
+    milley = "Chairman of the Joint Chiefs of Staff Mark Milley"
+    assert speaker["text"] == f"{milley} and national security adviser Jake Sullivan"
+
+
+def test_seed_cue_after_a_cross_head_keeps_its_speaker(seed):
+    """The parser glues the all-caps cross-head onto 'Kirby clarified to the Washington Examiner that
+    ...' and takes the cross-head as the subject; the speaker is the name before the cue, in its own
+    paragraph."""
+    _, doc = seed
+    q = _seed_quote_cues(doc)["clarified"]
+    assert q["type"] == "indirect" and q["content"]["text"].startswith("that the troop movements were")
+    assert q["speaker"]["text"] == "Kirby" and q["speaker"]["entity"] == "John Kirby"
+    assert q in extract_quotes(doc)  # confident enough to be emitted

@@ -107,3 +107,97 @@ def test_quotation_as_the_object_predicate_stays_mixed(nlp):
     # no second cue before the quotation: 'called the bill “...”' is one mixed record
     (q,) = extract_quotes(nlp("Senator Tom Hale called the bill “a good day for farmers.”"))
     assert q["type"] == "mixed" and q["cue"]["text"] == "called"
+
+
+@pytest.mark.parametrize(
+    "text, content, speaker",
+    [
+        ("The claim was denied by the ministry.", "The claim", "the ministry"),
+        ("Claims that the plant would be sold were denied by the energy ministry.",
+         "Claims that the plant would be sold", "the energy ministry"),
+    ],
+)
+def test_passive_speech_cue_takes_its_agent_as_speaker(nlp, text, content, speaker):
+    (q,) = extract_quotes(nlp(text), min_confidence=0.0)
+    assert q["cue"]["text"] == "denied" and q["kind"] == "speech"
+    assert q["content"]["text"] == content
+    assert q["speaker"]["text"] == speaker
+
+
+def test_passive_offers_its_subject_only_with_an_agent(nlp):
+    doc = nlp("The claim was denied by the ministry.")
+    assert ("nsubjpass", "The claim") in [(f, s.text) for f, s in frames(_tok(doc, "denied"))]
+    # no "by X": nobody to attribute it to, and no frame
+    assert not [f for f, _ in frames(_tok(nlp("The claim was denied."), "denied")) if f == "nsubjpass"]
+
+
+def test_colon_cue_right_before_the_quotation(nlp):
+    # the "told" frame ran on past the quotation into the next clause (one mixed record, content and
+    # cue of two statements); the colon introduces the quotation alone
+    text = ("Jane Moss told BBC News: “Nobody listened to us at all,” "
+            "and the council said it would look again.")
+    quotes = extract_quotes(nlp(text), min_confidence=0.0)
+    (direct,) = [q for q in quotes if q["type"] == "direct"]
+    assert direct["content"]["text"] == "“Nobody listened to us at all,”"
+    assert direct["cue"]["text"] == "told" and direct["speaker"]["entity"] == "Jane Moss"
+    assert not [q for q in quotes if q["type"] == "mixed"]
+    (council,) = [q for q in quotes if q["cue"]["text"] == "said"]
+    assert council["speaker"]["text"] == "the council" and council["content"]["text"] == "it would look again"
+
+
+def test_colon_cue_after_another_statement(nlp):
+    text = ("A spokesman for the ministry said the decision was final. "
+            "Resident Tom Berg told BBC News: “We were never asked.”")
+    (q,) = [q for q in extract_quotes(nlp(text)) if q["type"] == "direct"]
+    assert q["cue"]["text"] == "told" and q["speaker"]["entity"] == "Tom Berg"
+
+
+@pytest.mark.parametrize(
+    "text, speaker",
+    [
+        # "Ramblers" is parsed as a conjunct inside the first name's "Against ..." phrase
+        ("The Campaign Against Road Noise and the Ramblers said that the new motorway should be moved.",
+         "The Campaign Against Road Noise and the Ramblers"),
+        ("The Society for Rural Birds and the National Trust said the new rules would protect nesting sites.",
+         "The Society for Rural Birds and the National Trust"),
+        ("The ferry company and the port authority said the crossing would reopen on Monday.",
+         "The ferry company and the port authority"),
+    ],
+)
+def test_coordinated_speakers_are_kept_whole(nlp, text, speaker):
+    (q,) = extract_quotes(nlp(text))
+    assert q["cue"]["text"] == "said" and q["speaker"]["text"] == speaker
+
+
+@pytest.mark.parametrize(
+    "text, speaker, entity",
+    [
+        # a bare title before the name: the person speaks, not "Chairman"
+        ("Chairman of the Federal Reserve Board Tom Reed said on Monday that rates would stay low.",
+         "Chairman of the Federal Reserve Board Tom Reed", "Tom Reed"),
+        # with a comma the name is an apposition: it names the entity, the span stays the title's
+        ("The chairman of the board, Tom Reed, said that rates would stay low.", "The chairman", "Tom Reed"),
+        # "for"/"of" a person is someone else
+        ("The lawyer for Tom Reed said that the charges were false.", "The lawyer", None),
+        ("The wife of Senator Tom Reed said that he was innocent.", "The wife", None),
+    ],
+)
+def test_title_before_a_name_resolves_to_the_person(nlp, text, speaker, entity):
+    (q,) = extract_quotes(nlp(text))
+    assert q["speaker"]["text"] == speaker and q["speaker"]["entity"] == entity
+
+
+def test_aspectual_verb_is_not_a_cue(nlp):
+    doc = nlp("Protesters continued to block the road on Tuesday.")
+    assert frames(_tok(doc, "continued")) == []
+    assert extract_quotes(doc, min_confidence=0.0) == []
+    # the verb it carries keeps its own frame: the cue is "insist", not "continued"
+    (q,) = extract_quotes(nlp("Residents continued to insist that the water was unsafe."))
+    assert q["cue"]["text"] == "insist" and q["content"]["text"] == "that the water was unsafe"
+
+
+def test_naming_verb_needs_the_name_it_gives(nlp):
+    # "called the residents" (phoned): no name given, no attribution
+    assert extract_quotes(nlp("The mayor called the residents on Friday."), min_confidence=0.0) == []
+    (q,) = extract_quotes(nlp("The mayor called the plan a disaster."))
+    assert q["cue"]["text"] == "called" and q["content"]["text"] == "the plan a disaster"

@@ -16,11 +16,12 @@ from agents.stages.nlp import doc_text, span_dict
 from agents.stages.quotes.speakers import (
     INDIRECT_CUES,
     Resolver,
+    agent,
     attribution,
     is_cue,
     noun_frames,
     noun_speaker,
-    subject,
+    speaker_token,
 )
 
 CUES_PATH = Path(__file__).resolve().parents[1] / "models" / "cues.json"
@@ -71,19 +72,38 @@ def cut_modifiers(span: Span) -> Span | None:
     return None
 
 
+#: Aspectual verbs take an event, not what someone said, as their "to ..." complement: "Russia has continued
+#: to mass soldiers" reports no speech; "continued to insist that ..." is cued by "insist", which has
+#: frames of its own.
+ASPECTUAL = frozenset("continue begin start keep cease stop resume".split())
+#: Verbs of naming say something only with the name they give: "called the plan a disaster" is an
+#: attribution, "called their counterparts" (phoned) or "called a meeting" is not.
+NAMING = frozenset("call label dub term brand".split())
+
+
 def _verb_frames(tok: Token) -> list[tuple[str, Span]]:
     doc = tok.doc
     out = []
     kids = list(tok.children)
+    lemma = tok.lemma_.lower()
     for n, c in enumerate(kids):
         if c.dep_ in ("ccomp", "xcomp"):
+            if c.dep_ == "xcomp" and lemma in ASPECTUAL:
+                continue
             out.append((c.dep_, doc[c.left_edge.i : c.right_edge.i + 1]))
         elif c.dep_ == "dobj":
             end = c.right_edge.i + 1
             for d in kids[n + 1 :]:
                 if d.dep_ in ("oprd", "xcomp", "ccomp", "advcl") or (d.dep_ == "prep" and d.lower_ == "as"):
                     end = d.right_edge.i + 1
+            if end == c.right_edge.i + 1 and lemma in NAMING and not any(t.is_quote for t in doc[c.i : end]):
+                continue  # no name given (a quoted object, 'called the bill “a good day”', is one)
             out.append(("dobj", doc[c.left_edge.i : end]))
+        elif c.dep_ == "nsubjpass" and c.i < tok.i and agent(tok) is not None:
+            # "The claim was denied by the ministry": what was said is the passive's subject (all verbs,
+            # as for the other frames: the classifier tells "was denied by" from "was endorsed by";
+            # speech verbs only lost .004 F1 on dev)
+            out.append(("nsubjpass", doc[c.left_edge.i : c.right_edge.i + 1]))
         elif c.dep_ == "prep" and c.i > tok.i:
             pobj = next((g for g in c.children if g.dep_ in ("pobj", "pcomp")), None)
             if pobj is not None:
@@ -129,7 +149,7 @@ def candidate_features(tok: Token, frame: str, content: Span) -> list[str]:
     """Features of 'verb tok introduces content through frame' for the attribution classifier."""
     noun = tok.pos_ == "NOUN"
     lemma = cue_lemma(tok)
-    subj = noun_speaker(tok) if noun else subject(tok)
+    subj = noun_speaker(tok) if noun else speaker_token(tok)
     if subj is None:
         kind = "none"
     elif subj.lower_ in ("he", "she", "they", "i", "we", "you", "it", "who", "that", "which"):
@@ -227,6 +247,8 @@ def indirect_quotes(
             held = [r for r in direct if s <= r["_q"]["open"] and r["_q"]["close"] <= e + 1]
             if held and inner_cue_before(doc, tok, s, held[0]["_q"]["open"]):
                 continue  # '..., saying, “...”': the quotation has its own cue inside this content
+            if held and held[0]["_q"]["open"] == s and colon_introduced(doc_text(doc), s):
+                continue  # 'X told BBC News: “...”': the quotation is the content, a direct record
             for r in held:
                 direct.remove(r)
             out.append(
@@ -249,6 +271,15 @@ def inner_cue_before(doc: Doc, cue: Token, start: int, quote_open: int, reach: i
     before the quotation ('telling them, “...”', 'saying he “...”')."""
     words = [t for t in doc if start <= t.idx < quote_open and not t.is_punct and not t.is_space]
     return any(t.i != cue.i and is_cue(t) and t.lower_ != "according" for t in words[-reach:])
+
+
+def colon_introduced(text: str, start: int) -> bool:
+    """Whether a colon stands right before ``start`` (spaces aside): 'X told BBC News: “...”' introduces
+    the quotation alone, so a frame running from it on past its close is not the content."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    return i >= 0 and text[i] == ":"
 
 
 def _clip_line(span: Span, tok: Token) -> Span:

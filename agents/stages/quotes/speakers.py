@@ -30,10 +30,24 @@ def subject(verb: Token) -> Token | None:
         for child in verb.children:
             if child.dep_ in _SUBJ:
                 return child
-        if verb.dep_ not in _INHERIT_SUBJ or verb.head is verb:
+        if verb.dep_ not in _INHERIT_SUBJ or verb.head.i == verb.i:
             break
         verb = verb.head
     return None
+
+
+def agent(verb: Token) -> Token | None:
+    """The "by X" of a passive verb ("the claim was denied by the ministry"): who spoke, where the
+    grammatical subject is what was said."""
+    for c in verb.children:
+        if c.dep_ == "agent":
+            return next((g for g in c.children if g.dep_ == "pobj"), None)
+    return None
+
+
+def speaker_token(verb: Token) -> Token | None:
+    """Who a verb cue's speaker is: a passive's agent when it has one, else its subject."""
+    return agent(verb) or subject(verb)
 
 
 NOUN_PREPS = frozenset("of on about for against to over".split())
@@ -81,9 +95,9 @@ def _cue_speaker(tok: Token) -> tuple[Span, Token | None]:
     if tok.pos_ == "NOUN":
         return doc[tok.i : tok.i + 1], noun_speaker(tok)
     end = tok.i + 1
-    if end < len(doc) and doc[end].dep_ == "prt" and doc[end].head is tok:  # "pointed out"
+    if end < len(doc) and doc[end].dep_ == "prt" and doc[end].head.i == tok.i:  # "pointed out"
         end += 1
-    subj = subject(tok)
+    subj = speaker_token(tok)
     if subj is None:  # inverted cue parsed without nsubj: '"...," said Kirby.'
         subj = next((c for c in tok.rights if c.pos_ == "PROPN" and c.dep_ in _INVERTED_SUBJ), None)
     return doc[tok.i : end], subj
@@ -95,16 +109,96 @@ def is_cue(tok: Token) -> bool:
     return tok.pos_ == "VERB" and tok.lemma_.lower() in CUES
 
 
-def _speaker_span(subj: Token, lo: int, hi: int) -> Span:
-    """The subject's noun phrase up to its head, without relative clauses or appositions, kept in [lo, hi)."""
+def _np_end(head: Token, hi: int) -> int:
+    """End (exclusive) of head's name: the head and the compounds / flat names / numbers right after it."""
+    doc = head.doc
+    end = head.i + 1
+    while end < hi and doc[end].head.i == head.i and doc[end].dep_ in ("compound", "flat", "nummod"):
+        end += 1
+    return end
+
+
+#: The dependencies from a conjunct up to the subject within one noun phrase: "The League Against Cruel
+#: Sports and the RSPCA" hangs "RSPCA" off "Sports", inside the subject's own modifier.
+_NP_PATH = ("prep", "pobj", "conj", "compound", "flat")
+
+
+def conjuncts(root: Token) -> list[Token]:
+    """The nouns coordinated with root or with a noun of its phrase ("The League ... and the RSPCA"), in
+    order; not through relative clauses, appositions or verbs."""
+    out = []
+    for t in root.subtree:
+        if t.dep_ != "conj" or t.i <= root.i or t.pos_ not in ("PROPN", "NOUN", "PRON"):
+            continue
+        h = t.head
+        while h.i != root.i and h.dep_ in _NP_PATH:
+            h = h.head
+        if h.i == root.i:
+            out.append(t)
+    return out
+
+
+def _speaker_span(subj: Token, lo: int, hi: int, head: Token | None = None) -> Span:
+    """The subject's noun phrase up to its head, without relative clauses or appositions, kept in [lo, hi).
+
+    A coordination is kept whole ("The League Against Cruel Sports and the RSPCA": both spoke), and a
+    title running straight into the name ("Chairman of the Joint Chiefs of Staff Mark Milley": ``head``)
+    runs to the end of the name."""
     doc = subj.doc
     start = max(subj.left_edge.i, lo)
-    end = subj.i + 1
-    while end < hi and doc[end].head is subj and doc[end].dep_ in ("compound", "flat", "nummod"):
-        end += 1
+    end = _np_end(subj, hi)
+    roots = [subj] if head is None or head.i == subj.i else [subj, head]
+    for h in roots:
+        if h.i != subj.i and h.i < hi:
+            end = max(end, _np_end(h, hi))
+        for c in conjuncts(h):
+            if c.i < hi and not any(t.is_space and "\n" in t.text for t in doc[end : c.i]):
+                end = max(end, _np_end(c, hi))
     while start < subj.i and (doc[start].is_punct or doc[start].is_space):
         start += 1
     return doc[start:end]
+
+
+def _title_name(subj: Token, resolver: Resolver, lo: int, hi: int) -> Token | None:
+    """The person a title subject names. "Chairman of the Joint Chiefs of Staff Mark Milley" comes parsed
+    as "Chairman" with the name as its apposition, or ("Chairman of the Federal Reserve Board Tom
+    Reed") as the last object of the title's "of": the speaker is the person, not the title. The object
+    route needs a bare capitalised title (no "the", "his": "the wife of Tom Reed" is not Tom Reed) and a
+    capitalised word right before the name inside its phrase (the organisation of the title)."""
+    if resolver.label_at(subj) in ("PERSON", "ORG"):
+        return None
+    for c in subj.children:
+        if c.dep_ == "appos" and c.i > subj.i and lo <= c.i < hi and resolver.label_at(c) == "PERSON":
+            return c
+    if not subj.is_title or any(c.dep_ in ("det", "poss") for c in subj.children):
+        return None
+    doc, t = subj.doc, subj
+    for _ in range(4):  # "Chairman of the Joint Chiefs of Staff ...": a short chain of objects
+        prep = next((c for c in t.children if c.dep_ == "prep" and c.i > t.i), None)
+        pobj = next((g for g in prep.children if g.dep_ == "pobj"), None) if prep is not None else None
+        if pobj is None or not lo <= pobj.i < hi:
+            return None
+        mention = resolver.mention_of(pobj)
+        if mention is not None and mention[1] == "PERSON":
+            before = doc[mention[0].i - 1]
+            if pobj.left_edge.i <= before.i and before.pos_ == "PROPN" and before.is_title:
+                return pobj
+            return None
+        t = pobj
+    return None
+
+
+def _subject_in_paragraph(tok: Token, lo: int) -> Token | None:
+    """A stand-in subject when the parser took the cue's subject from another paragraph (a cross-head
+    glued onto "Kirby clarified ..."): the noun right before the cue in its own paragraph, past
+    auxiliaries, negations and adverbs."""
+    doc = tok.doc
+    i = tok.i - 1
+    while i >= lo and doc[i].dep_ in ("aux", "auxpass", "neg", "advmod"):
+        i -= 1
+    if i >= lo and doc[i].pos_ in ("PROPN", "PRON", "NOUN"):
+        return doc[i]
+    return None
 
 
 class Resolver:
@@ -125,6 +219,18 @@ class Resolver:
                 return s, e, name
         return None
 
+    def mention_of(self, tok: Token) -> tuple[Token, str] | None:
+        """(first token, label) of the entity mention holding tok, if any."""
+        for s, e, _, label in self.mentions:
+            if s <= tok.idx < e:
+                span = tok.doc.char_span(s, e, alignment_mode="expand")
+                return (span[0] if span is not None and len(span) else tok), label
+        return None
+
+    def label_at(self, tok: Token) -> str | None:
+        m = self.mention_of(tok)
+        return m[1] if m else None
+
     def entity(self, span: Span, head: Token) -> str | None:
         if head.lower_ in PERSON_PRONOUNS:
             # nearest preceding PERSON that is not itself inside quoted speech
@@ -140,10 +246,20 @@ class Resolver:
 def attribution(tok: Token, resolver: Resolver, lo: int, hi: int) -> tuple[dict, dict | None]:
     doc = tok.doc
     cue, subj = _cue_speaker(tok)
+    if subj is not None and not lo <= subj.i < hi and tok.pos_ != "NOUN":
+        a, b = sorted((subj.i, tok.i))
+        if any(t.is_space and "\n" in t.text for t in doc[a:b]):  # the parse crossed a paragraph break
+            subj = _subject_in_paragraph(tok, lo)
     speaker = None
     if subj is not None and lo <= subj.i < hi:  # never a word from inside the quote
-        span = _speaker_span(subj, lo, hi)
+        named = _title_name(subj, resolver, lo, hi)
+        span = _speaker_span(subj, lo, hi, named if named is not None and _adjacent(subj, named) else None)
         if len(span):
             speaker = span_dict(doc, span.start_char, span.end_char)
-            speaker["entity"] = resolver.entity(span, subj)
+            speaker["entity"] = resolver.entity(span, named if named is not None else subj)
     return span_dict(doc, cue.start_char, cue.end_char), speaker
+
+
+def _adjacent(subj: Token, name: Token) -> bool:
+    """Whether nothing but words stand between a title's head and its name (no comma: a title)."""
+    return not any(t.is_punct for t in subj.doc[subj.i + 1 : name.left_edge.i])
