@@ -168,3 +168,23 @@ def test_a_title_is_not_an_org(seed, parse):
     other = parse("The Pentagon said Lloyd Austin would fly.")
     ents = {e["name"]: e["label"] for e in extract_entities(other)}
     assert ents.get("Pentagon") == "ORG"  # an ORG on its own stays one
+
+
+@pytest.mark.parametrize(
+    "text, person",
+    [
+        ("Chairman of the Joint Chiefs of Staff Mark Milley said the strike was lawful.", "Mark Milley"),
+        ("Defense Secretary Lloyd Austin told reporters the troops would stay.", "Lloyd Austin"),
+        ("Secretary of State Antony Blinken flew to Kyiv on Monday.", "Antony Blinken"),
+    ],
+)
+def test_a_title_before_a_name_is_one_person_and_no_org(parse, text, person):
+    ents = extract_entities(parse(text))
+    assert [(e["name"], e["label"]) for e in ents if e["label"] in ("PERSON", "ORG")] == [(person, "PERSON")]
+
+
+def test_an_org_before_a_name_without_a_title_stays_an_org(parse):
+    doc = parse("The Joint Chiefs of Staff met on Monday, and the chairman of Exxon, Rex Tillerson, spoke.")
+    ents = {e["name"]: e["label"] for e in extract_entities(doc)}
+    assert ents.get("Joint Chiefs of Staff") == "ORG"
+    assert ents.get("Exxon") == "ORG"
