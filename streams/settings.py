@@ -43,7 +43,10 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("replication", "1", "replication factor of the topics the workers create"),
     Variable("guarantee", "exactly_once", "`exactly_once` or `at_least_once`"),
     # The worker
-    Variable("profile", "fast", "NLP profile: `fast` (spaCy sm) or `accurate` (MiniLM entity sentiment)"),
+    Variable("profile", "fast",
+             "NLP profile: `fast` (spaCy sm) or `accurate` (md-vector NER, MiniLM entity sentiment)"),
+    Variable("ner", None, "which CoNLL-tuned NER: `sm` or `md` (en_core_web_md vectors); unset: `md` in the "
+             "accurate profile, `sm` in the fast one"),
     Variable("batch_size", "8", "articles parsed by spaCy at once (memory grows ~8.5 MB per article)"),
     Variable("batch_within", "0.05", "seconds the validate agent waits to fill a batch"),
     Variable("commit_interval", "0.1", "seconds between Faust commits (latency: each hop waits for one)"),
@@ -94,6 +97,7 @@ class Settings:
     replication: int
     guarantee: str
     profile: str
+    ner: str | None
     batch_size: int
     batch_within: float
     commit_interval: float

@@ -30,6 +30,18 @@ _MASTHEADS = frozenset(
 _TRAILING_DROP = frozenset({"'s", "’s", "'", "’"})
 #: Title heads: "Defense Secretary Lloyd Austin" is a PERSON with a title, not an ORG "Defense" beside him.
 _TITLE_HEADS = frozenset({"secretary", "minister", "chancellor", "secretary-general", "commissioner"})
+#: Heads of a title "<head> of [the] <ORG>" that runs straight into a name: "Chairman of the Joint Chiefs
+#: of Staff Mark Milley", "Secretary of State Antony Blinken", "Minister of Defence Ben Wallace".
+_OF_TITLE_HEADS = _TITLE_HEADS | frozenset(
+    {"chairman", "chairwoman", "chair", "director", "president", "head", "chief", "governor", "leader",
+     "speaker", "administrator", "commander", "ambassador", "envoy", "general", "attorney"}
+)
+#: Ranks and honorifics that may stand between such a title and the name ("... of Staff Gen. Mark Milley").
+_RANKS = frozenset(
+    {"gen", "general", "adm", "admiral", "lt", "col", "colonel", "maj", "major", "capt", "captain", "sgt",
+     "cmdr", "rep", "sen", "gov", "dr", "mr", "mrs", "ms", "prof", "sir", "dame", "lord", "lady", "army",
+     "air", "force", "marine", "navy"}
+)
 
 
 def _is_caps(text: str) -> bool:
@@ -66,14 +78,36 @@ def _clean(ent: Span) -> Span | None:
     return span
 
 
-def _title_part(ent: Span) -> bool:
-    """An ORG that is only the first word(s) of a person's title ("Defense" of "Defense Secretary Lloyd
-    Austin", "Foreign" of "Foreign Minister ..."): followed by a title head, then a PERSON."""
-    doc = ent.doc
-    if ent.label_ != "ORG" or ent.end + 1 >= len(doc) or doc[ent.end].lower_ not in _TITLE_HEADS:
+def _name_follows(doc: Doc, i: int) -> bool:
+    """A person's name starts at token i: a PERSON entity, or an untagged capitalised proper noun."""
+    if i >= len(doc):
         return False
-    nxt = doc[ent.end + 1]
-    return nxt.ent_type_ == "PERSON" or (nxt.is_title and nxt.ent_iob_ == "O" and nxt.pos_ == "PROPN")
+    tok = doc[i]
+    return tok.ent_type_ == "PERSON" or (tok.is_title and tok.ent_iob_ == "O" and tok.pos_ == "PROPN")
+
+
+def _title_part(ent: Span) -> bool:
+    """An ORG that is only part of a person's title, written straight before the name:
+    - the first word(s) before a title head ("Defense" of "Defense Secretary Lloyd Austin", "Foreign" of
+      "Foreign Minister ..."), the head followed by the name;
+    - the object of "<head> of [the]" ("Chairman of the Joint Chiefs of Staff Mark Milley", "Secretary of
+      State Antony Blinken"), followed by the name itself, perhaps after a rank ("Gen. Mark Milley").
+    With a comma or any other word between title and name ("the chairman of Exxon, Rex Tillerson", "the
+    Pentagon said Lloyd Austin") the ORG stays one."""
+    doc = ent.doc
+    if ent.label_ != "ORG":
+        return False
+    if ent.end < len(doc) and doc[ent.end].lower_ in _TITLE_HEADS and _name_follows(doc, ent.end + 1):
+        return True
+    i = ent.start - 1
+    if i >= 0 and doc[i].lower_ == "the":
+        i -= 1
+    if i < 1 or doc[i].lower_ != "of" or doc[i - 1].lower_ not in _OF_TITLE_HEADS:
+        return False
+    j, stop = ent.end, min(len(doc), ent.end + 3)
+    while j < stop and doc[j].lower_.rstrip(".") in _RANKS and doc[j].text[:1].isupper():
+        j += 1
+    return doc[j].ent_type_ == "PERSON" if j < len(doc) else False
 
 
 def _masthead(span: Span) -> Span | None:

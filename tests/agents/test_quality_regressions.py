@@ -209,3 +209,23 @@ def test_seed_cue_after_a_cross_head_keeps_its_speaker(seed):
     assert q["type"] == "indirect" and q["content"]["text"].startswith("that the troop movements were")
     assert q["speaker"]["text"] == "Kirby" and q["speaker"]["entity"] == "John Kirby"
     assert q in extract_quotes(doc)  # confident enough to be emitted
+
+
+@pytest.mark.parametrize(
+    "text, person",
+    [
+        ("Chairman of the Joint Chiefs of Staff Mark Milley said the strike was lawful.", "Mark Milley"),
+        ("Defense Secretary Lloyd Austin told reporters the troops would stay.", "Lloyd Austin"),
+        ("Secretary of State Antony Blinken flew to Kyiv on Monday.", "Antony Blinken"),
+    ],
+)
+def test_a_title_before_a_name_is_one_person_and_no_org(parse, text, person):
+    ents = extract_entities(parse(text))
+    assert [(e["name"], e["label"]) for e in ents if e["label"] in ("PERSON", "ORG")] == [(person, "PERSON")]
+
+
+def test_an_org_before_a_name_without_a_title_stays_an_org(parse):
+    doc = parse("The Joint Chiefs of Staff met on Monday, and the chairman of Exxon, Rex Tillerson, spoke.")
+    ents = {e["name"]: e["label"] for e in extract_entities(doc)}
+    assert ents.get("Joint Chiefs of Staff") == "ORG"
+    assert ents.get("Exxon") == "ORG"
