@@ -65,13 +65,11 @@ class CommitGuard:
             await asyncio.Event().wait()  # until Faust cancels the agent
         try:
             yield
-            # Table changelog records into this transaction. Faust's flush() gives up after 0.1 s
-            # without a message sent, leaving records that a commit could then overtake; and it does
-            # not wait for the record its task is sending (streams/worker/faust_fixes/buffer.py).
-            buffer = self.app.producer.buffer
-            await buffer.flush()
-            while buffer.size:
-                await buffer.flush()
+            # Table changelog records into this transaction, all of them: Faust's own flush() gave up
+            # after 0.1 s without a message sent and did not wait for the record its task was sending;
+            # as streams/worker/faust_fixes/buffer.py (applied by create_app) makes it, it returns only
+            # once the queue is empty and no send is in progress.
+            await self.app.producer.buffer.flush()
         finally:
             self.lock.release()
 

@@ -219,13 +219,17 @@ class Resolver:
                 return s, e, name
         return None
 
+    def _holding(self, tok: Token) -> tuple[int, int, str, str] | None:
+        """The first (start, end, name, label) mention whose characters hold tok's first character."""
+        return next((m for m in self.mentions if m[0] <= tok.idx < m[1]), None)
+
     def mention_of(self, tok: Token) -> tuple[Token, str] | None:
         """(first token, label) of the entity mention holding tok, if any."""
-        for s, e, _, label in self.mentions:
-            if s <= tok.idx < e:
-                span = tok.doc.char_span(s, e, alignment_mode="expand")
-                return (span[0] if span is not None and len(span) else tok), label
-        return None
+        m = self._holding(tok)
+        if m is None:
+            return None
+        span = tok.doc.char_span(m[0], m[1], alignment_mode="expand")
+        return (span[0] if span is not None and len(span) else tok), m[3]
 
     def label_at(self, tok: Token) -> str | None:
         m = self.mention_of(tok)
@@ -239,8 +243,8 @@ class Resolver:
                     return name
             return None
         # the entity must hold the subject's head: in "Richmond police" the speaker is not Richmond
-        hits = [m for m in self.mentions if m[0] <= head.idx < m[1]]
-        return hits[0][2] if hits else None
+        m = self._holding(head)
+        return m[2] if m else None
 
 
 def attribution(tok: Token, resolver: Resolver, lo: int, hi: int) -> tuple[dict, dict | None]:
