@@ -78,8 +78,31 @@ class Parsed(NamedTuple):
     wire: str  # what articles.parsed carries, for any worker (agents/stages/docwire.py)
 
 
-def parse_docs(texts: list[str]) -> list[Parsed | Exception]:
-    """spaCy over a batch; one bad text must not take the batch down with it."""
+def word_budget_chunks(texts: list[str], max_words: int) -> list[list[str]]:
+    """Consecutive runs of texts holding at most max_words words each (a longer text alone): spaCy's
+    memory in flight grows with the words of a batch, its cost per article falls with the articles in
+    it, so a batch is bounded by words rather than by articles."""
+    chunks: list[list[str]] = []
+    words = max_words + 1
+    for text in texts:
+        n = len(text.split())
+        if words + n > max_words:
+            chunks.append([])
+            words = 0
+        chunks[-1].append(text)
+        words += n
+    return chunks
+
+
+def parse_docs(texts: list[str], max_words: int | None = None) -> list[Parsed | Exception]:
+    """spaCy over a batch, in runs of at most max_words words; one bad text must not take the batch
+    down with it."""
+    if max_words is None:
+        return _parse_run(texts)
+    return [p for chunk in word_budget_chunks(texts, max_words) for p in _parse_run(chunk)]
+
+
+def _parse_run(texts: list[str]) -> list[Parsed | Exception]:
     nlp = load_nlp()
     try:
         return [Parsed(doc, doc_to_wire(doc)) for doc in nlp.pipe(texts, batch_size=max(len(texts), 1))]
@@ -200,7 +223,8 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
                                              origin(event), partition=here))
             # Off the event loop, so heartbeats and commits keep flowing while spaCy works.
             texts = [a.body_text for a, _, _ in accepted]
-            parsed = await loop.run_in_executor(None, timed_parse, texts) if texts else []
+            parsed = (await loop.run_in_executor(None, timed_parse, texts, settings.batch_words)
+                      if texts else [])
             for (article, event, index), doc in zip(accepted, parsed, strict=True):
                 key, here = article.id.encode(), event.message.partition
                 if isinstance(doc, Exception):

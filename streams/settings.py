@@ -47,7 +47,9 @@ VARIABLES: tuple[Variable, ...] = (
              "NLP profile: `fast` (spaCy sm) or `accurate` (md-vector NER, MiniLM entity sentiment)"),
     Variable("ner", None, "which CoNLL-tuned NER: `sm` or `md` (en_core_web_md vectors); unset: `md` in the "
              "accurate profile, `sm` in the fast one"),
-    Variable("batch_size", "8", "articles parsed by spaCy at once (memory grows ~8.5 MB per article)"),
+    Variable("batch_size", "16", "articles the validate agent takes and sends in one step"),
+    Variable("batch_words", "6000", "words spaCy parses at once (memory grows ~20 KB per word): a batch "
+             "of long articles is parsed in runs"),
     Variable("batch_within", "0.05", "seconds the validate agent waits to fill a batch"),
     Variable("commit_interval", "0.1", "seconds between Faust commits (latency: each hop waits for one)"),
     Variable("producer_linger", "0.005", "seconds the producer batches table changelog records"),
@@ -99,6 +101,7 @@ class Settings:
     profile: str
     ner: str | None
     batch_size: int
+    batch_words: int
     batch_within: float
     commit_interval: float
     producer_linger: float

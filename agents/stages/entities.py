@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 from collections import Counter, defaultdict
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from agents.stages.nlp import doc_text
 
@@ -239,11 +239,27 @@ PERSON_PRONOUNS = frozenset({"he", "him", "his", "himself", "she", "her", "hers"
 _ANTECEDENT_SEGMENTS = 2  # the antecedent may sit this many sentences back
 
 
+def _fronted_subject(tok: Token) -> Token | None:
+    """The subject of tok's main clause when tok sits in a clause or phrase fronted before it ("Despite
+    her assurances, Reed was ..."; "Before he spoke, Reed ..."): the one place where English lets a
+    pronoun come before the name it stands for."""
+    root = tok.sent.root
+    subj = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subj is None or subj.left_edge.i <= tok.i:
+        return None
+    for left in root.lefts:
+        if left.i >= subj.left_edge.i:
+            break
+        if left.dep_ in ("advcl", "prep", "npadvmod") and left.left_edge.i <= tok.i <= left.right_edge.i:
+            return subj
+    return None
+
+
 def with_pronoun_mentions(doc: Doc, entities: list[dict]) -> list[dict]:
     """entities, with each he/him/his/she/her(s)/-self token added as a mention of the nearest PERSON
-    mention before it (in the same sentence or up to two sentences back; no gender check, no
-    cataphora: a pronoun with no PERSON before it stays unresolved). Returns new dicts; mentions stay
-    in document order."""
+    mention before it (in the same sentence or up to two sentences back; no gender check), or, with
+    none before it, of the PERSON that is the subject of the main clause the pronoun's fronted clause
+    precedes (_fronted_subject). Returns new dicts; mentions stay in document order."""
     from agents.stages.nlp import segments
 
     persons = sorted(
@@ -275,6 +291,8 @@ def with_pronoun_mentions(doc: Doc, entities: list[dict]) -> list[dict]:
                 break
             if seg_index(s) >= k - _ANTECEDENT_SEGMENTS:
                 best = i
+        if best is None and (subj := _fronted_subject(tok)) is not None:
+            best = next((i for s, e, i in persons if s <= subj.idx < e), None)
         if best is not None:
             added[best].append({"start": span[0], "end": span[1], "text": tok.text})
     if not added:

@@ -103,3 +103,28 @@ def test_accurate_profile_in_sentiment_stage(monkeypatch):
     assert len(next(e for e in fast if e["name"] == "John Smith")["mentions"]) == 1
     sent = STAGES["sentiment"](doc)
     assert sent["entities"]["John Smith"]["label"] == "negative"
+
+
+@pytest.mark.parametrize("text, name, pronoun", [
+    ("Despite her assurances, Maria Delgado was criticised by the committee.", "Maria Delgado", "her"),
+    ("Before he left the hall, Tom Reed thanked the volunteers.", "Tom Reed", "he"),
+])
+def test_a_pronoun_in_a_fronted_clause_is_the_main_subject(monkeypatch, text, name, pronoun):
+    """With no person before it, a pronoun in a clause fronted before the main clause stands for that
+    clause's subject (the accurate profile's entity stage)."""
+    from agents.stages import STAGES
+    from agents.stages.nlp import load_nlp
+
+    monkeypatch.setenv("WIRESTREAM_PROFILE", "accurate")
+    ents = STAGES["entities"](load_nlp()(text))
+    person = next(e for e in ents if e["name"] == name)
+    assert [m["text"] for m in person["mentions"]] == [pronoun, name]
+
+
+def test_a_pronoun_before_a_name_in_the_same_clause_stays_unresolved(monkeypatch):
+    from agents.stages import STAGES
+    from agents.stages.nlp import load_nlp
+
+    monkeypatch.setenv("WIRESTREAM_PROFILE", "accurate")
+    ents = STAGES["entities"](load_nlp()("He cited a letter from Tom Reed to the board."))
+    assert [m["text"] for e in ents for m in e["mentions"]] == ["Tom Reed"]
