@@ -4,8 +4,9 @@
          │                                            ├─▶ quotes ────┼─▶ articles.partial ──join──▶ enriched
          └──▶ articles.deadletter                     └─▶ sentiment ─┘  (+ the article part)
 
-The Doc is parsed once, by the validate agent; its own stage agents take it as it is, any other
-worker's read it back from its binary form (agents/stages/docwire.py).
+The Doc is parsed once, by the validate agent, in a child process of the worker (agents/parsing.py) or,
+with WIRESTREAM_PARSE_PROCESS=0, in a thread, whose Docs its own stage agents take as they are; the stage
+agents read every other Doc back from its binary form (agents/stages/docwire.py).
 
 Exactly-once: Faust runs one transactional producer per partition number of a group of co-partitioned
 topics and commits it together with the consumed offsets of that partition. So every record derived
@@ -27,20 +28,23 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy
 from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 from agents import metrics
 from agents.enrichment.intake import articles_in, item_detail, skip_parts
 from agents.enrichment.record import assemble
 from agents.exactly_once import CommitGuard, Finished
 from agents.messages import ParsedMessage, Part, Ref, Source
+from agents.parsing import parser
 from agents.recent import Recent
 from agents.stages import STAGES
-from agents.stages.docwire import doc_from_wire, doc_to_wire
-from agents.stages.nlp import load_nlp
+from agents.stages.docwire import doc_from_wire
+from agents.stages.nlp import load_nlp, wire_vocab
 from agents.tables import Tables
 from schemas.article import Article
 from schemas.clock import utc_now
@@ -73,53 +77,6 @@ def part_key(slot: str, stage: str) -> str:
     return f"{slot}#{stage}"
 
 
-class Parsed(NamedTuple):
-    doc: Doc  # handed to this process's stage agents, which then skip rebuilding it (see Docs.of)
-    wire: str  # what articles.parsed carries, for any worker (agents/stages/docwire.py)
-
-
-def word_budget_chunks(texts: list[str], max_words: int) -> list[list[str]]:
-    """Consecutive runs of texts holding at most max_words words each (a longer text alone): spaCy's
-    memory in flight grows with the words of a batch, its cost per article falls with the articles in
-    it, so a batch is bounded by words rather than by articles."""
-    chunks: list[list[str]] = []
-    words = max_words + 1
-    for text in texts:
-        n = len(text.split())
-        if words + n > max_words:
-            chunks.append([])
-            words = 0
-        chunks[-1].append(text)
-        words += n
-    return chunks
-
-
-def parse_docs(texts: list[str], max_words: int | None = None) -> list[Parsed | Exception]:
-    """spaCy over a batch, in runs of at most max_words words; one bad text must not take the batch
-    down with it."""
-    if max_words is None:
-        return _parse_run(texts)
-    return [p for chunk in word_budget_chunks(texts, max_words) for p in _parse_run(chunk)]
-
-
-def _parse_run(texts: list[str]) -> list[Parsed | Exception]:
-    nlp = load_nlp()
-    try:
-        return [Parsed(doc, doc_to_wire(doc)) for doc in nlp.pipe(texts, batch_size=max(len(texts), 1))]
-    except Exception:  # noqa: BLE001 - retried one by one to find the culprit
-        out: list[Parsed | Exception] = []
-        for text in texts:
-            try:
-                doc = nlp(text)
-                out.append(Parsed(doc, doc_to_wire(doc)))
-            except Exception as exc:  # noqa: BLE001
-                out.append(exc)
-        return out
-
-
-timed_parse = metrics.timed("parse", parse_docs)
-
-
 class Docs:
     """Docs by article instance: parsed here, or rebuilt once for the stage agents. Each is dropped once
     every stage has read it, so a backlog costs no memory here; the bound covers Docs whose stages
@@ -129,8 +86,9 @@ class Docs:
     KEPT = 128
     READERS = len(STAGES)  # stage agents that read each Doc
 
-    def __init__(self) -> None:
+    def __init__(self, vocab: Callable[[], Vocab] = lambda: load_nlp().vocab) -> None:
         self._docs: OrderedDict[str, list] = OrderedDict()  # instance -> [doc, reads left]
+        self._vocab = vocab  # what rebuilt Docs live in
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -147,7 +105,7 @@ class Docs:
         """The Doc of a parsed message: the one this process parsed, else rebuilt from the message once."""
         key = event.value["instance"]
         if key not in self._docs:
-            self.hand_off(key, doc_from_wire(event.value["doc"], load_nlp().vocab))
+            self.hand_off(key, doc_from_wire(event.value["doc"], self._vocab()))
         entry = self._docs[key]
         entry[1] -= 1
         if entry[1] <= 0:
@@ -178,10 +136,14 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
     async def finish_the_step_in_progress(sender, **kwargs) -> None:
         """Before Faust cancels the agents for its last commit (agents/exactly_once.py)."""
         await guard.close()
+        await asyncio.to_thread(parse.close)  # no step takes a parse any more
+
+    parse = parser(child=settings.parse_process)
 
     #: Instances already joined: parts Faust delivers again after a crash are dropped.
     finished = Finished(tables.parts)
-    docs = Docs()
+    # A worker whose parse runs in a child has no model of its own: its Docs live in a blank vocab.
+    docs = Docs(wire_vocab if settings.parse_process else lambda: load_nlp().vocab)
     recent = Recent()
 
     async def dead_letter(reason: str, detail: str, original: bytes, src: dict, *, partition: int,
@@ -193,7 +155,6 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
     @app.agent(topics.raw, name="agents.pipeline.validate")
     async def validate(stream):
         """Decode raw input, dead-letter what is not an article, parse the rest with spaCy in batches."""
-        loop = asyncio.get_running_loop()
         async for events in stream.take_events(settings.batch_size, within=settings.batch_within):
             accepted: list[tuple[Article, object, int]] = []
             sends = []  # coroutines, run in one guarded step once the whole batch is processed
@@ -223,8 +184,7 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
                                              origin(event), partition=here))
             # Off the event loop, so heartbeats and commits keep flowing while spaCy works.
             texts = [a.body_text for a, _, _ in accepted]
-            parsed = (await loop.run_in_executor(None, timed_parse, texts, settings.batch_words)
-                      if texts else [])
+            parsed = await parse.parse(texts, settings.batch_words) if texts else []
             for (article, event, index), doc in zip(accepted, parsed, strict=True):
                 key, here = article.id.encode(), event.message.partition
                 if isinstance(doc, Exception):
@@ -238,7 +198,8 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
                                                  value=Part(**ref, stage=ARTICLE, result=record)))
                 sends.append(topics.parsed.send(key=key, partition=here,
                                                 value=ParsedMessage(**ref, doc=doc.wire)))
-                docs.hand_off(ref["instance"], doc.doc)
+                if doc.doc is not None:  # parsed in this process (else the stages rebuild it)
+                    docs.hand_off(ref["instance"], doc.doc)
             async with guard.step():
                 for send in sends:
                     await send

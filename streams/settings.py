@@ -48,8 +48,10 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("ner", None, "which CoNLL-tuned NER: `sm` or `md` (en_core_web_md vectors); unset: `md` in the "
              "accurate profile, `sm` in the fast one"),
     Variable("batch_size", "16", "articles the validate agent takes and sends in one step"),
-    Variable("batch_words", "6000", "words spaCy parses at once (memory grows ~20 KB per word): a batch "
+    Variable("batch_words", "3000", "words spaCy parses at once (memory grows ~20 KB per word): a batch "
              "of long articles is parsed in runs"),
+    Variable("parse_process", "1", "`1`: spaCy parses in a child process of the worker, beside the event "
+             "loop on another core; `0`: in a thread of the worker, sharing its GIL"),
     Variable("batch_within", "0.05", "seconds the validate agent waits to fill a batch"),
     Variable("commit_interval", "0.1", "seconds between Faust commits (latency: each hop waits for one)"),
     Variable("producer_linger", "0.005", "seconds the producer batches table changelog records"),
@@ -102,6 +104,7 @@ class Settings:
     ner: str | None
     batch_size: int
     batch_words: int
+    parse_process: bool
     batch_within: float
     commit_interval: float
     producer_linger: float

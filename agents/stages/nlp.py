@@ -11,6 +11,7 @@ from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.vocab import Vocab
 
 from streams.settings import get_settings
 
@@ -92,6 +93,17 @@ def load_nlp() -> Language:
     elif (NER_DIR / "model").exists():
         nlp.get_pipe("ner").from_disk(NER_DIR, exclude=["vocab"])
     return nlp
+
+
+@functools.cache
+def wire_vocab() -> Vocab:
+    """The vocab Docs are rebuilt in from their wire form by a process that parses nothing itself (a
+    worker whose parse runs in its child process, agents/parsing.py): English's lexical attributes and
+    nothing of the models, whose weights (and, in the accurate profile, md's vector table: ~210 MB)
+    would only be a second copy there. Everything the stages read travels in the DocBin."""
+    import spacy
+
+    return spacy.blank("en").vocab
 
 
 def segments(doc: Doc) -> list[Span]:

@@ -38,9 +38,12 @@ def worker(broker, loglevel):
     """Run the Faust worker with every agent (same as `faust -A agents.pipeline worker`)."""
     os.environ["WIRESTREAM_BROKER"] = resolve(broker)
     logging.getLogger("aiokafka").setLevel(logging.NOTSET)  # a worker's log wants them
-    from agents.stages.nlp import load_nlp
+    from agents.parsing import parser
+    from streams.settings import get_settings
 
-    load_nlp()  # load the model before joining the group, not on the first message
+    # The model loads before the worker joins the group, not on the first message (in the parse's child
+    # process, by default, else in this one).
+    parser(child=get_settings().parse_process).warm()
     from streams.worker.app import worker_app
     from streams.worker.runner import Worker
 

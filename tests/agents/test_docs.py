@@ -5,7 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from agents.pipeline import Docs, parse_docs
+from agents.parsing import parse_docs
+from agents.pipeline import Docs
 from agents.stages import STAGES
 from agents.stages.docwire import doc_from_wire
 from agents.stages.nlp import load_nlp

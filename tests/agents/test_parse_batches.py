@@ -1,6 +1,6 @@
 """The validate agent's parse runs: bounded by words, not by articles (agents/pipeline.py)."""
 
-from agents.pipeline import Parsed, parse_docs, word_budget_chunks
+from agents.parsing import Parsed, parse_docs, word_budget_chunks
 
 
 def text(words: int) -> str:

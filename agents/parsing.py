@@ -1,0 +1,190 @@
+"""Where the validate agent's spaCy parse runs: a child process of the worker (the default) or a thread.
+
+In a thread, spaCy and the event loop share one GIL: the worker kept about one core busy and the parse
+waited while the loop sent a batch and committed (README, "Load test and benchmark"). A child process
+parses beside the loop on another core, and hands back what articles.parsed carries anyway (the Doc's
+wire form, agents/stages/docwire.py), so the stage agents rebuild the Doc as they do for another
+worker's articles. A text that kills the child (a crash inside spaCy) is found by parsing the batch
+again one text at a time, and is dead-lettered instead of taking the worker down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import ctypes
+import logging
+import multiprocessing
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
+from typing import NamedTuple
+
+from spacy.tokens import Doc
+
+from agents import metrics
+from agents.stages.docwire import doc_to_wire
+from agents.stages.nlp import load_nlp
+
+log = logging.getLogger(__name__)
+
+
+class Parsed(NamedTuple):
+    doc: Doc | None  # handed to this process's stage agents (None: parsed in the child, rebuilt from wire)
+    wire: str  # what articles.parsed carries, for any worker (agents/stages/docwire.py)
+
+
+class ParseFailed(Exception):
+    """spaCy failed on one text (in the child process: its exception, by name and message)."""
+
+
+def word_budget_chunks(texts: list[str], max_words: int) -> list[list[str]]:
+    """Consecutive runs of texts holding at most max_words words each (a longer text alone): spaCy's
+    memory in flight grows with the words of a batch, its cost per article falls with the articles in
+    it, so a batch is bounded by words rather than by articles."""
+    chunks: list[list[str]] = []
+    words = max_words + 1
+    for text in texts:
+        n = len(text.split())
+        if words + n > max_words:
+            chunks.append([])
+            words = 0
+        chunks[-1].append(text)
+        words += n
+    return chunks
+
+
+def parse_docs(texts: list[str], max_words: int | None = None) -> list[Parsed | Exception]:
+    """spaCy over a batch, in runs of at most max_words words; one bad text must not take the batch
+    down with it."""
+    if max_words is None:
+        return _parse_run(texts)
+    return [p for chunk in word_budget_chunks(texts, max_words) for p in _parse_run(chunk)]
+
+
+def _parse_run(texts: list[str]) -> list[Parsed | Exception]:
+    nlp = load_nlp()
+    try:
+        return [Parsed(doc, doc_to_wire(doc)) for doc in nlp.pipe(texts, batch_size=max(len(texts), 1))]
+    except Exception:  # noqa: BLE001 - retried one by one to find the culprit
+        out: list[Parsed | Exception] = []
+        for text in texts:
+            try:
+                doc = nlp(text)
+                out.append(Parsed(doc, doc_to_wire(doc)))
+            except Exception as exc:  # noqa: BLE001
+                out.append(exc)
+        return out
+
+
+# --- in the child process ------------------------------------------------------------------------
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _child_init(parent: int) -> None:
+    """The child dies with the worker, even when the worker is killed (SIGKILL leaves no time to stop
+    it), and leaves SIGINT/SIGTERM to the worker: a Ctrl-C reaches the whole process group, and the
+    worker's graceful shutdown still needs the parse of the batch in hand."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the pool's own pipes still end it with the worker
+        pass
+    if os.getppid() != parent:  # the worker died before prctl took effect
+        os._exit(1)
+    load_nlp()
+
+
+def _child_parse(texts: list[str], max_words: int | None) -> list[str | ParseFailed]:
+    """Wire forms only: a Doc does not pickle cheaply, its DocBin bytes are what travels anyway."""
+    return [p.wire if isinstance(p, Parsed) else ParseFailed(f"{type(p).__name__}: {p}")
+            for p in parse_docs(texts, max_words)]
+
+
+def _child_ready() -> int:
+    return os.getpid()
+
+
+# --- in the worker -------------------------------------------------------------------------------
+
+
+class ThreadParser:
+    """spaCy in the event loop's default thread pool, this process's model."""
+
+    async def parse(self, texts: list[str], max_words: int | None) -> list[Parsed | Exception]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, timed_parse, texts, max_words)
+
+    def warm(self) -> None:
+        load_nlp()
+
+    def close(self) -> None:
+        pass
+
+
+class ProcessParser:
+    """spaCy in one child process, started (and its model loaded) by :meth:`warm` or the first parse."""
+
+    def __init__(self, work=None) -> None:
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._work = work or _child_parse  # what the child runs on a batch (tests: one that crashes)
+
+    def _started(self) -> concurrent.futures.ProcessPoolExecutor:
+        if self._pool is None:
+            # spawn, not fork: the worker has threads (aiokafka, the event loop's executor) by now
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_child_init, initargs=(os.getpid(),))
+        return self._pool
+
+    def warm(self) -> int:
+        """Start the child and load its model; its pid."""
+        return self._started().submit(_child_ready).result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _restart(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    async def _in_child(self, texts: list[str], max_words: int | None) -> list[str | ParseFailed]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._started(), self._work, texts, max_words)
+
+    async def parse(self, texts: list[str], max_words: int | None) -> list[Parsed | Exception]:
+        with metrics.STAGE_SECONDS.labels(stage="parse").time():
+            try:
+                wires = await self._in_child(texts, max_words)
+            except BrokenProcessPool:
+                log.error("the parse process died on a batch of %d; parsing it again one by one", len(texts))
+                self._restart()
+                wires = [await self._alone(text, max_words) for text in texts]
+        return [w if isinstance(w, ParseFailed) else Parsed(None, w) for w in wires]
+
+    async def _alone(self, text: str, max_words: int | None) -> str | ParseFailed:
+        try:
+            (wire,) = await self._in_child([text], max_words)
+            return wire
+        except BrokenProcessPool:
+            log.error("the parse process died on one text of %d characters", len(text))
+            self._restart()
+            return ParseFailed("the spaCy process died parsing this text")
+
+
+timed_parse = metrics.timed("parse", parse_docs)
+
+_PARSERS: dict[bool, ThreadParser | ProcessParser] = {}
+
+
+def parser(child: bool) -> ThreadParser | ProcessParser:
+    """This process's parser: in a child process or in a thread ($WIRESTREAM_PARSE_PROCESS); one child
+    at most per worker, shared by the validate agent's batches."""
+    if child not in _PARSERS:
+        _PARSERS[child] = ProcessParser() if child else ThreadParser()
+    return _PARSERS[child]
