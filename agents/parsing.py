@@ -2,10 +2,11 @@
 
 In a thread, spaCy and the event loop share one GIL: the worker kept about one core busy and the parse
 waited while the loop sent a batch and committed (README, "Load test and benchmark"). A child process
-parses beside the loop on another core, and hands back what articles.parsed carries anyway (the Doc's
-wire form, agents/stages/docwire.py), so the stage agents rebuild the Doc as they do for another
-worker's articles. A text that kills the child (a crash inside spaCy) is found by parsing the batch
-again one text at a time, and is dead-lettered instead of taking the worker down.
+parses beside the loop on another core, runs the three stages on the Doc it just parsed, and hands back
+their outcomes with the Doc's wire form (agents/stages/docwire.py): this worker's stage agents publish
+the outcomes, any other worker's (after a rebalance) rebuild the Doc from articles.parsed. A text that
+kills the child (a crash inside spaCy) is found by parsing the batch again one text at a time, and is
+dead-lettered instead of taking the worker down.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ import logging
 import multiprocessing
 import os
 import signal
+import time
 from concurrent.futures.process import BrokenProcessPool
 from typing import NamedTuple
 
 from spacy.tokens import Doc
 
 from agents import metrics
+from agents.stages import STAGES
 from agents.stages.docwire import doc_to_wire
 from agents.stages.nlp import load_nlp
 
@@ -30,8 +33,19 @@ log = logging.getLogger(__name__)
 
 
 class Parsed(NamedTuple):
-    doc: Doc | None  # handed to this process's stage agents (None: parsed in the child, rebuilt from wire)
+    doc: Doc | None  # handed to this process's stage agents (None: parsed in the child)
     wire: str  # what articles.parsed carries, for any worker (agents/stages/docwire.py)
+    #: Parsed in the child: each stage's outcome there, by stage name (see StageOutcome), for this
+    #: worker's stage agents, which then need no Doc; the wire form stays for any other worker.
+    outcomes: dict | None = None
+
+
+class StageOutcome(NamedTuple):
+    """What one stage gave on a Doc in the child: its result, or its error as "Type: message"."""
+
+    result: object = None
+    error: str | None = None
+    seconds: float = 0.0
 
 
 class ParseFailed(Exception):
@@ -97,10 +111,25 @@ def _child_init(parent: int) -> None:
     load_nlp()
 
 
-def _child_parse(texts: list[str], max_words: int | None) -> list[str | ParseFailed]:
-    """Wire forms only: a Doc does not pickle cheaply, its DocBin bytes are what travels anyway."""
-    return [p.wire if isinstance(p, Parsed) else ParseFailed(f"{type(p).__name__}: {p}")
-            for p in parse_docs(texts, max_words)]
+def _child_parse(texts: list[str], max_words: int | None) -> list[Parsed | ParseFailed]:
+    """The wire form (a Doc does not pickle cheaply; its DocBin bytes are what travels anyway) and the
+    stages' outcomes on the Doc just parsed: rebuilding it in the worker from those bytes would cost the
+    worker's event loop more than the stages themselves cost here."""
+    return [Parsed(None, p.wire, run_stages(p.doc)) if isinstance(p, Parsed)
+            else ParseFailed(f"{type(p).__name__}: {p}") for p in parse_docs(texts, max_words)]
+
+
+def run_stages(doc: Doc) -> dict[str, StageOutcome]:
+    out = {}
+    for name, fn in STAGES.items():
+        start = time.perf_counter()
+        try:
+            out[name] = StageOutcome(result=fn(doc), seconds=time.perf_counter() - start)
+        except Exception as exc:  # noqa: BLE001 - reported by the join as a dead letter, as in the worker
+            log.exception("stage %s failed in the parse process", name)
+            out[name] = StageOutcome(error=f"{type(exc).__name__}: {exc}",
+                                     seconds=time.perf_counter() - start)
+    return out
 
 
 def _child_ready() -> int:
@@ -153,24 +182,27 @@ class ProcessParser:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
-    async def _in_child(self, texts: list[str], max_words: int | None) -> list[str | ParseFailed]:
+    async def _in_child(self, texts: list[str], max_words: int | None) -> list[Parsed | ParseFailed]:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._started(), self._work, texts, max_words)
 
     async def parse(self, texts: list[str], max_words: int | None) -> list[Parsed | Exception]:
         with metrics.STAGE_SECONDS.labels(stage="parse").time():
             try:
-                wires = await self._in_child(texts, max_words)
+                parsed = await self._in_child(texts, max_words)
             except BrokenProcessPool:
                 log.error("the parse process died on a batch of %d; parsing it again one by one", len(texts))
                 self._restart()
-                wires = [await self._alone(text, max_words) for text in texts]
-        return [w if isinstance(w, ParseFailed) else Parsed(None, w) for w in wires]
+                parsed = [await self._alone(text, max_words) for text in texts]
+        for p in parsed:
+            for name, outcome in (p.outcomes or {}).items() if isinstance(p, Parsed) else ():
+                metrics.STAGE_SECONDS.labels(stage=name).observe(outcome.seconds)
+        return parsed
 
-    async def _alone(self, text: str, max_words: int | None) -> str | ParseFailed:
+    async def _alone(self, text: str, max_words: int | None) -> Parsed | ParseFailed:
         try:
-            (wire,) = await self._in_child([text], max_words)
-            return wire
+            (parsed,) = await self._in_child([text], max_words)
+            return parsed
         except BrokenProcessPool:
             log.error("the parse process died on one text of %d characters", len(text))
             self._restart()

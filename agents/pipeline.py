@@ -4,9 +4,10 @@
          │                                            ├─▶ quotes ────┼─▶ articles.partial ──join──▶ enriched
          └──▶ articles.deadletter                     └─▶ sentiment ─┘  (+ the article part)
 
-The Doc is parsed once, by the validate agent, in a child process of the worker (agents/parsing.py) or,
-with WIRESTREAM_PARSE_PROCESS=0, in a thread, whose Docs its own stage agents take as they are; the stage
-agents read every other Doc back from its binary form (agents/stages/docwire.py).
+The Doc is parsed once, by the validate agent: in a child process of the worker (agents/parsing.py),
+which runs the stages on it too, so the worker's stage agents publish their outcomes; or, with
+WIRESTREAM_PARSE_PROCESS=0, in a thread, whose Docs the worker's stage agents take as they are. A stage
+agent reads any other worker's Doc back from its binary form (agents/stages/docwire.py).
 
 Exactly-once: Faust runs one transactional producer per partition number of a group of co-partitioned
 topics and commits it together with the consumed offsets of that partition. So every record derived
@@ -40,7 +41,7 @@ from agents.enrichment.intake import articles_in, item_detail, skip_parts
 from agents.enrichment.record import assemble
 from agents.exactly_once import CommitGuard, Finished
 from agents.messages import ParsedMessage, Part, Ref, Source
-from agents.parsing import parser
+from agents.parsing import StageOutcome, parser
 from agents.recent import Recent
 from agents.stages import STAGES
 from agents.stages.docwire import doc_from_wire
@@ -113,6 +114,34 @@ class Docs:
         return entry[0]
 
 
+class ChildOutcomes:
+    """Stage outcomes computed in the parse's child process (agents/parsing.py), by article instance:
+    each stage agent takes its own once. Bounded like Docs: an outcome evicted early (its stage agent
+    far behind the validate agent) only costs rebuilding the Doc from its message."""
+
+    KEPT = 512  # a few KB each, where a Doc is ~0.2 MB
+
+    def __init__(self) -> None:
+        self._by: OrderedDict[str, dict] = OrderedDict()  # instance -> {stage: StageOutcome}
+
+    def __len__(self) -> int:
+        return len(self._by)
+
+    def hand_off(self, key: str, outcomes: dict) -> None:
+        self._by[key] = dict(outcomes)
+        while len(self._by) > self.KEPT:
+            self._by.popitem(last=False)
+
+    def take(self, key: str, stage: str) -> StageOutcome | None:
+        entry = self._by.get(key)
+        if entry is None or stage not in entry:
+            return None
+        outcome = entry.pop(stage)
+        if not entry:
+            del self._by[key]
+        return outcome
+
+
 class Wiring(NamedTuple):
     """What :func:`register` put on the app: its topics, tables and agents (tests drive the agents)."""
 
@@ -144,6 +173,7 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
     finished = Finished(tables.parts)
     # A worker whose parse runs in a child has no model of its own: its Docs live in a blank vocab.
     docs = Docs(wire_vocab if settings.parse_process else lambda: load_nlp().vocab)
+    child_outcomes = ChildOutcomes()
     recent = Recent()
 
     async def dead_letter(reason: str, detail: str, original: bytes, src: dict, *, partition: int,
@@ -198,8 +228,10 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
                                                  value=Part(**ref, stage=ARTICLE, result=record)))
                 sends.append(topics.parsed.send(key=key, partition=here,
                                                 value=ParsedMessage(**ref, doc=doc.wire)))
-                if doc.doc is not None:  # parsed in this process (else the stages rebuild it)
+                if doc.doc is not None:  # parsed in this process: its stage agents take the Doc
                     docs.hand_off(ref["instance"], doc.doc)
+                elif doc.outcomes is not None:  # parsed in the child, which ran the stages too
+                    child_outcomes.hand_off(ref["instance"], doc.outcomes)
             async with guard.step():
                 for send in sends:
                     await send
@@ -209,11 +241,15 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
             async for event in stream.events():
                 msg: ParsedMessage = event.value
                 ref = Ref(id=msg["id"], instance=msg["instance"], source=msg["source"])
-                try:
-                    part = Part(**ref, stage=stage, result=fn(docs.of(event)))
-                except Exception as exc:  # noqa: BLE001 - reported by the join as a dead letter
-                    log.exception("stage %s failed on %s", stage, ref["id"])
-                    part = Part(**ref, stage=stage, error=f"{type(exc).__name__}: {exc}")
+                if (done := child_outcomes.take(ref["instance"], stage)) is not None:
+                    part = (Part(**ref, stage=stage, result=done.result) if done.error is None
+                            else Part(**ref, stage=stage, error=done.error))
+                else:
+                    try:
+                        part = Part(**ref, stage=stage, result=fn(docs.of(event)))
+                    except Exception as exc:  # noqa: BLE001 - reported by the join as a dead letter
+                        log.exception("stage %s failed on %s", stage, ref["id"])
+                        part = Part(**ref, stage=stage, error=f"{type(exc).__name__}: {exc}")
                 async with guard.step():
                     await topics.partial.send(key=event.key, value=part, partition=event.message.partition)
 

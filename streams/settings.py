@@ -50,8 +50,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("batch_size", "16", "articles the validate agent takes and sends in one step"),
     Variable("batch_words", "3000", "words spaCy parses at once (memory grows ~20 KB per word): a batch "
              "of long articles is parsed in runs"),
-    Variable("parse_process", "1", "`1`: spaCy parses in a child process of the worker, beside the event "
-             "loop on another core; `0`: in a thread of the worker, sharing its GIL"),
+    Variable("parse_process", "1", "`1`: spaCy parses, and the stages run, in a child process of the worker, "
+             "beside the event loop on another core; `0`: in a thread of the worker, sharing its GIL"),
     Variable("batch_within", "0.05", "seconds the validate agent waits to fill a batch"),
     Variable("commit_interval", "0.1", "seconds between Faust commits (latency: each hop waits for one)"),
     Variable("producer_linger", "0.005", "seconds the producer batches table changelog records"),

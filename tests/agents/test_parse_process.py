@@ -1,5 +1,5 @@
-"""The validate agent's parse in a child process (agents/parsing.py): the same Docs as a parse in the
-worker, a text that kills the child dead-lettered alone, and no child left behind by a killed worker."""
+"""The validate agent's parse in a child process (agents/parsing.py): the same Docs and stage results as
+in the worker, a text that kills the child dead-lettered alone, no child left behind by a killed worker."""
 
 import asyncio
 import os
@@ -48,6 +48,25 @@ def test_the_child_parses_what_the_worker_would(child):
     here = parse_docs(texts, 6000)
     vocab = load_nlp().vocab
     assert [summary(doc_from_wire(p.wire, vocab)) for p in out] == [summary(p.doc) for p in here]
+    # and the stages ran there on it: the outcomes the worker's stage agents publish
+    for p, h in zip(out, here, strict=True):
+        assert {name: o.result for name, o in p.outcomes.items()} == {
+            name: fn(h.doc) for name, fn in STAGES.items()}
+        assert all(o.error is None and o.seconds > 0 for o in p.outcomes.values())
+
+
+def test_a_stage_that_fails_in_the_child_is_an_error_outcome_not_a_lost_batch(monkeypatch):
+    """run_stages is what the child runs per Doc; a stage's exception becomes that stage's error."""
+    from agents import parsing
+
+    def broken(doc):
+        raise ValueError("no quotes today")
+
+    monkeypatch.setitem(parsing.STAGES, "quotes", broken)
+    (p,) = parse_docs(["Reed said the plan was dead."], 6000)
+    outcomes = parsing.run_stages(p.doc)
+    assert outcomes["quotes"].error == "ValueError: no quotes today" and outcomes["quotes"].result is None
+    assert outcomes["sentiment"].error is None and outcomes["sentiment"].result
 
 
 def test_a_text_that_kills_the_child_fails_alone_and_the_rest_are_parsed(child):

@@ -4,6 +4,7 @@ import asyncio
 
 import pytest
 
+from agents.offline import enrich_offline
 from schemas.formats import parse_raw
 from schemas.validate import validate_enriched
 from streams.client.accounting import collect
@@ -13,6 +14,7 @@ from streams.settings import topic_name
 pytestmark = pytest.mark.broker
 
 MALFORMED = b'{"headline": "broken", "body_text": '
+STAGE_FIELDS = ("entities", "quotes", "sentiment")
 
 
 async def replay(bootstrap, payloads, ids, anonymous=0, timeout=180):
@@ -39,6 +41,9 @@ def test_seed_is_enriched_and_malformed_input_is_dead_lettered(bootstrap, worker
     assert len(direct) == 3
     assert [(q["speaker"] or {}).get("entity") for q in direct] == ["John Kirby"] * 3
     assert direct[1]["speaker"]["text"] == "he"  # "…,” he added
+    # The worker's stages ran in its parse process (the default): the same as the offline path's.
+    [offline] = enrich_offline([parse_raw(seed_bytes)])
+    assert {k: record[k] for k in STAGE_FIELDS} == {k: offline[k] for k in STAGE_FIELDS}
 
     [dead] = out.anonymous_deadletters
     assert dead["reason"] == "invalid_json"
