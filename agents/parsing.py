@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import ctypes
+import functools
 import logging
 import multiprocessing
 import os
@@ -49,7 +50,7 @@ class StageOutcome(NamedTuple):
 
 
 class ParseFailed(Exception):
-    """spaCy failed on one text (in the child process: its exception, by name and message)."""
+    """spaCy failed on one text: its exception as "Type: message" (the same from the child process)."""
 
 
 def word_budget_chunks(texts: list[str], max_words: int) -> list[list[str]]:
@@ -68,7 +69,7 @@ def word_budget_chunks(texts: list[str], max_words: int) -> list[list[str]]:
     return chunks
 
 
-def parse_docs(texts: list[str], max_words: int | None = None) -> list[Parsed | Exception]:
+def parse_docs(texts: list[str], max_words: int | None = None) -> list[Parsed | ParseFailed]:
     """spaCy over a batch, in runs of at most max_words words; one bad text must not take the batch
     down with it."""
     if max_words is None:
@@ -76,18 +77,18 @@ def parse_docs(texts: list[str], max_words: int | None = None) -> list[Parsed | 
     return [p for chunk in word_budget_chunks(texts, max_words) for p in _parse_run(chunk)]
 
 
-def _parse_run(texts: list[str]) -> list[Parsed | Exception]:
+def _parse_run(texts: list[str]) -> list[Parsed | ParseFailed]:
     nlp = load_nlp()
     try:
         return [Parsed(doc, doc_to_wire(doc)) for doc in nlp.pipe(texts, batch_size=max(len(texts), 1))]
     except Exception:  # noqa: BLE001 - retried one by one to find the culprit
-        out: list[Parsed | Exception] = []
+        out: list[Parsed | ParseFailed] = []
         for text in texts:
             try:
                 doc = nlp(text)
                 out.append(Parsed(doc, doc_to_wire(doc)))
             except Exception as exc:  # noqa: BLE001
-                out.append(exc)
+                out.append(ParseFailed(f"{type(exc).__name__}: {exc}"))
         return out
 
 
@@ -115,8 +116,8 @@ def _child_parse(texts: list[str], max_words: int | None) -> list[Parsed | Parse
     """The wire form (a Doc does not pickle cheaply; its DocBin bytes are what travels anyway) and the
     stages' outcomes on the Doc just parsed: rebuilding it in the worker from those bytes would cost the
     worker's event loop more than the stages themselves cost here."""
-    return [Parsed(None, p.wire, run_stages(p.doc)) if isinstance(p, Parsed)
-            else ParseFailed(f"{type(p).__name__}: {p}") for p in parse_docs(texts, max_words)]
+    return [Parsed(None, p.wire, run_stages(p.doc)) if isinstance(p, Parsed) else p
+            for p in parse_docs(texts, max_words)]
 
 
 def run_stages(doc: Doc) -> dict[str, StageOutcome]:
@@ -142,7 +143,7 @@ def _child_ready() -> int:
 class ThreadParser:
     """spaCy in the event loop's default thread pool, this process's model."""
 
-    async def parse(self, texts: list[str], max_words: int | None) -> list[Parsed | Exception]:
+    async def parse(self, texts: list[str], max_words: int | None) -> list[Parsed | ParseFailed]:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, timed_parse, texts, max_words)
 
@@ -172,27 +173,23 @@ class ProcessParser:
         """Start the child and load its model; its pid."""
         return self._started().submit(_child_ready).result()
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Stop the child (the next parse starts a new one); wait=False for a child already dead."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-
-    def _restart(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown(wait=wait, cancel_futures=True)
             self._pool = None
 
     async def _in_child(self, texts: list[str], max_words: int | None) -> list[Parsed | ParseFailed]:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._started(), self._work, texts, max_words)
 
-    async def parse(self, texts: list[str], max_words: int | None) -> list[Parsed | Exception]:
+    async def parse(self, texts: list[str], max_words: int | None) -> list[Parsed | ParseFailed]:
         with metrics.STAGE_SECONDS.labels(stage="parse").time():
             try:
                 parsed = await self._in_child(texts, max_words)
             except BrokenProcessPool:
                 log.error("the parse process died on a batch of %d; parsing it again one by one", len(texts))
-                self._restart()
+                self.close(wait=False)
                 parsed = [await self._alone(text, max_words) for text in texts]
         for p in parsed:
             for name, outcome in (p.outcomes or {}).items() if isinstance(p, Parsed) else ():
@@ -205,18 +202,14 @@ class ProcessParser:
             return parsed
         except BrokenProcessPool:
             log.error("the parse process died on one text of %d characters", len(text))
-            self._restart()
+            self.close(wait=False)
             return ParseFailed("the spaCy process died parsing this text")
 
 
 timed_parse = metrics.timed("parse", parse_docs)
 
-_PARSERS: dict[bool, ThreadParser | ProcessParser] = {}
-
-
+@functools.cache
 def parser(child: bool) -> ThreadParser | ProcessParser:
     """This process's parser: in a child process or in a thread ($WIRESTREAM_PARSE_PROCESS); one child
     at most per worker, shared by the validate agent's batches."""
-    if child not in _PARSERS:
-        _PARSERS[child] = ProcessParser() if child else ThreadParser()
-    return _PARSERS[child]
+    return ProcessParser() if child else ThreadParser()

@@ -41,7 +41,7 @@ from agents.enrichment.intake import articles_in, item_detail, skip_parts
 from agents.enrichment.record import assemble
 from agents.exactly_once import CommitGuard, Finished
 from agents.messages import ParsedMessage, Part, Ref, Source
-from agents.parsing import StageOutcome, parser
+from agents.parsing import ParseFailed, StageOutcome, parser
 from agents.recent import Recent
 from agents.stages import STAGES
 from agents.stages.docwire import doc_from_wire
@@ -128,7 +128,7 @@ class ChildOutcomes:
         return len(self._by)
 
     def hand_off(self, key: str, outcomes: dict) -> None:
-        self._by[key] = dict(outcomes)
+        self._by[key] = outcomes  # the parse's own dict, read by nothing else
         while len(self._by) > self.KEPT:
             self._by.popitem(last=False)
 
@@ -172,7 +172,7 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
     #: Instances already joined: parts Faust delivers again after a crash are dropped.
     finished = Finished(tables.parts)
     # A worker whose parse runs in a child has no model of its own: its Docs live in a blank vocab.
-    docs = Docs(wire_vocab if settings.parse_process else lambda: load_nlp().vocab)
+    docs = Docs(wire_vocab) if settings.parse_process else Docs()
     child_outcomes = ChildOutcomes()
     recent = Recent()
 
@@ -217,8 +217,8 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
             parsed = await parse.parse(texts, settings.batch_words) if texts else []
             for (article, event, index), doc in zip(accepted, parsed, strict=True):
                 key, here = article.id.encode(), event.message.partition
-                if isinstance(doc, Exception):
-                    sends.append(dead_letter("nlp_failed", f"{type(doc).__name__}: {doc}", event.value,
+                if isinstance(doc, ParseFailed):
+                    sends.append(dead_letter("nlp_failed", str(doc), event.value,
                                              origin(event), partition=here, article_id=article.id,
                                              stage="parse"))
                     continue
