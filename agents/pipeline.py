@@ -159,7 +159,7 @@ class Wiring(NamedTuple):
 def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
     """Declare the pipeline's agents on ``app`` over ``topics`` (streams/worker/topics.py) and ``tables``."""
     #: Each message's output is sent in one step that Faust's commits wait for (agents/exactly_once.py).
-    guard = CommitGuard(app)
+    guard = CommitGuard(app, quiet=settings.commit_quiet)
 
     @app.on_before_shutdown.connect
     async def finish_the_step_in_progress(sender, **kwargs) -> None:

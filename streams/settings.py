@@ -52,8 +52,11 @@ VARIABLES: tuple[Variable, ...] = (
              "of long articles is parsed in runs"),
     Variable("parse_process", "1", "`1`: spaCy parses, and the stages run, in a child process of the worker, "
              "beside the event loop on another core; `0`: in a thread of the worker, sharing its GIL"),
-    Variable("batch_within", "0.05", "seconds the validate agent waits to fill a batch"),
+    Variable("batch_within", "0.01", "seconds the validate agent waits to fill a batch (under load it "
+             "fills at once)"),
     Variable("commit_interval", "0.1", "seconds between Faust commits (latency: each hop waits for one)"),
+    Variable("commit_quiet", "0.005", "seconds without a processing step after which the worker commits at "
+             "once instead of waiting for the interval (0: the interval only)"),
     Variable("producer_linger", "0.005", "seconds the producer batches table changelog records"),
     Variable("stream_buffer", "256", "messages buffered per partition before Faust pauses fetching"),
     Variable("session_timeout", "60", "seconds before a silent worker's partitions move to another"),
@@ -107,6 +110,7 @@ class Settings:
     parse_process: bool
     batch_within: float
     commit_interval: float
+    commit_quiet: float
     producer_linger: float
     stream_buffer: int
     session_timeout: float
