@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import signal
 import time
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from typing import NamedTuple
 
@@ -120,17 +121,19 @@ def _child_parse(texts: list[str], max_words: int | None) -> list[Parsed | Parse
             for p in parse_docs(texts, max_words)]
 
 
+def run_stage(name: str, call: Callable[..., object], *args, about: str = "") -> StageOutcome:
+    """One stage's outcome, in the child or in a worker's stage agent: ``call(*args)``'s result, or its
+    exception as the error the join dead-letters; and how long it took."""
+    start = time.perf_counter()
+    try:
+        return StageOutcome(result=call(*args), seconds=time.perf_counter() - start)
+    except Exception as exc:  # noqa: BLE001 - reported by the join as a dead letter
+        log.exception("stage %s failed%s", name, about)
+        return StageOutcome(error=f"{type(exc).__name__}: {exc}", seconds=time.perf_counter() - start)
+
+
 def run_stages(doc: Doc) -> dict[str, StageOutcome]:
-    out = {}
-    for name, fn in STAGES.items():
-        start = time.perf_counter()
-        try:
-            out[name] = StageOutcome(result=fn(doc), seconds=time.perf_counter() - start)
-        except Exception as exc:  # noqa: BLE001 - reported by the join as a dead letter, as in the worker
-            log.exception("stage %s failed in the parse process", name)
-            out[name] = StageOutcome(error=f"{type(exc).__name__}: {exc}",
-                                     seconds=time.perf_counter() - start)
-    return out
+    return {name: run_stage(name, fn, doc, about=" in the parse process") for name, fn in STAGES.items()}
 
 
 def _child_ready() -> int:
@@ -186,15 +189,11 @@ class ProcessParser:
     async def parse(self, texts: list[str], max_words: int | None) -> list[Parsed | ParseFailed]:
         with metrics.STAGE_SECONDS.labels(stage="parse").time():
             try:
-                parsed = await self._in_child(texts, max_words)
+                return await self._in_child(texts, max_words)
             except BrokenProcessPool:
                 log.error("the parse process died on a batch of %d; parsing it again one by one", len(texts))
                 self.close(wait=False)
-                parsed = [await self._alone(text, max_words) for text in texts]
-        for p in parsed:
-            for name, outcome in (p.outcomes or {}).items() if isinstance(p, Parsed) else ():
-                metrics.STAGE_SECONDS.labels(stage=name).observe(outcome.seconds)
-        return parsed
+                return [await self._alone(text, max_words) for text in texts]
 
     async def _alone(self, text: str, max_words: int | None) -> Parsed | ParseFailed:
         try:
@@ -207,6 +206,7 @@ class ProcessParser:
 
 
 timed_parse = metrics.timed("parse", parse_docs)
+
 
 @functools.cache
 def parser(child: bool) -> ThreadParser | ProcessParser:

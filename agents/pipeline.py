@@ -41,7 +41,7 @@ from agents.enrichment.intake import articles_in, item_detail, skip_parts
 from agents.enrichment.record import assemble
 from agents.exactly_once import CommitGuard, Finished
 from agents.messages import ParsedMessage, Part, Ref, Source
-from agents.parsing import ParseFailed, StageOutcome, parser
+from agents.parsing import ParseFailed, StageOutcome, parser, run_stage
 from agents.recent import Recent
 from agents.stages import STAGES
 from agents.stages.docwire import doc_from_wire
@@ -241,22 +241,19 @@ def register(app, topics, tables: Tables, settings: Settings) -> Wiring:
             async for event in stream.events():
                 msg: ParsedMessage = event.value
                 ref = Ref(id=msg["id"], instance=msg["instance"], source=msg["source"])
-                if (done := child_outcomes.take(ref["instance"], stage)) is not None:
-                    part = (Part(**ref, stage=stage, result=done.result) if done.error is None
-                            else Part(**ref, stage=stage, error=done.error))
-                else:
-                    try:
-                        part = Part(**ref, stage=stage, result=fn(docs.of(event)))
-                    except Exception as exc:  # noqa: BLE001 - reported by the join as a dead letter
-                        log.exception("stage %s failed on %s", stage, ref["id"])
-                        part = Part(**ref, stage=stage, error=f"{type(exc).__name__}: {exc}")
+                done = child_outcomes.take(ref["instance"], stage)
+                if done is None:  # not run in the parse's child: here, on the Doc (rebuilt if need be)
+                    done = run_stage(stage, lambda e: fn(docs.of(e)), event, about=f" on {ref['id']}")
+                metrics.STAGE_SECONDS.labels(stage=stage).observe(done.seconds)
+                part = (Part(**ref, stage=stage, result=done.result) if done.error is None
+                        else Part(**ref, stage=stage, error=done.error))
                 async with guard.step():
                     await topics.partial.send(key=event.key, value=part, partition=event.message.partition)
 
         run.__name__ = run.__qualname__ = f"stage_{stage}"
         return app.agent(topics.parsed, name=f"agents.pipeline.stage_{stage}")(run)
 
-    stage_agents = {stage: stage_agent(stage, metrics.timed(stage, fn)) for stage, fn in STAGES.items()}
+    stage_agents = {stage: stage_agent(stage, fn) for stage, fn in STAGES.items()}
 
     def held_parts(slot: str) -> dict[str, Part]:
         """The parts of ``slot`` the join table holds. Also the one-value-per-article form, which workers

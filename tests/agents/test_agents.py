@@ -180,3 +180,21 @@ def test_a_failing_join_dead_letters_the_article_instead_of_crashing(sent, wirin
     assert dead["value"]["reason"] == "internal_error" and "KeyError" in dead["value"]["detail"]
     assert dead["value"]["id"] == "x2" and dead["key"] == b"x2" and dead["partition"] == 0
     validate_deadletter(dead["value"])
+
+
+def test_a_stage_agent_that_cannot_read_a_doc_sends_an_error_part(sent, wiring):
+    """A parsed message from another worker whose Doc does not decode: each stage agent still sends its
+    part, with the error the join dead-letters (agents/parsing.py run_stage), and the worker goes on."""
+    ref = {"id": "x2", "instance": "0:9", "source": {"topic": "raw", "partition": 0, "offset": 9}}
+
+    async def go():
+        for stage_agent in wiring.stage_agents.values():
+            async with stage_agent.test_context() as agent:
+                await agent.put({**ref, "doc": "not a DocBin"}, key=b"x2", partition=0)
+
+    run(go())
+    parts = [p["value"] for p in sent["partial"]]
+    assert [p["stage"] for p in parts] == ["entities", "quotes", "sentiment"]
+    # binascii.Error, from the base64 of the wire form, as "Type: message"
+    assert [p.get("error") for p in parts] == ["Error: Only base64 data is allowed"] * 3
+    assert all("result" not in p for p in parts)
